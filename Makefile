@@ -1,0 +1,32 @@
+# The README's two commands: `make run` and `make test`. Both build .venv from the repo's own
+# files first, so they work on a fresh machine with python3 >= 3.11.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SCENARIO ?= scenarios/tianchang.json
+TIME_LIMIT ?= 20
+
+.PHONY: setup run test lint bench bench-small clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+run: setup
+	mkdir -p out
+	$(BIN)/matcher solve $(SCENARIO) --time-limit $(TIME_LIMIT) --out out/plan.json
+	$(BIN)/matcher validate $(SCENARIO) out/plan.json
+
+lint: setup
+	$(BIN)/ruff check matcher
+	$(BIN)/mypy matcher
+
+test: lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) out

@@ -1,0 +1,461 @@
+"""The contract of SPEC.md as typed, self-validating models.
+
+`Problem` and `Plan` parse plain JSON data (dicts and lists), apply every default of SPEC's
+field table and reject every field that breaks it.  Errors are `InputError`, which carries a
+JSON path such as ``needs[3].roles[0].min_count`` and a short message.
+
+The models stay close to the JSON; numeric arrays for the solver are built in
+`matcher.derived`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+DEFAULT_PRIORITY_WEIGHTS = (1, 2, 4, 8, 16)
+DEFAULT_MAX_TRAVEL_KM = 10.0
+DEFAULT_VENUE_MAX_DISTANCE_KM = 5.0
+DEFAULT_RATING = 3.0
+
+
+class InputError(ValueError):
+    """Bad input: a document that breaks SPEC's field table or references.
+
+    `path` is a JSON path (``needs[3].roles[0].min_count``); `source` names the file or
+    request it came from, when known.
+    """
+
+    def __init__(self, path: str, message: str, source: str | None = None, more: int = 0):
+        self.path = path
+        self.message = message
+        self.source = source
+        self.more = more
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.source}: " if self.source else ""
+        loc = self.path or "(document)"
+        tail = f" (and {self.more} more error(s))" if self.more else ""
+        return f"{where}{loc}: {self.message}{tail}"
+
+
+# --- field types -----------------------------------------------------------------------------
+
+
+def _strict_number(v: Any) -> Any:
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise ValueError("must be a number")
+    if isinstance(v, float) and not math.isfinite(v):
+        raise ValueError("must be a finite number")
+    return v
+
+
+def _strict_int(v: Any) -> Any:
+    if isinstance(v, bool):
+        raise ValueError("must be an integer")
+    if isinstance(v, float) and v.is_integer():
+        # 40.0 is an integer in JSON terms; 40.5 is not.
+        return int(v)
+    if not isinstance(v, int):
+        raise ValueError("must be an integer")
+    return v
+
+
+def _strict_str(v: Any) -> Any:
+    if not isinstance(v, str):
+        raise ValueError("must be a string")
+    return v
+
+
+def _iso_time(v: Any) -> Any:
+    if isinstance(v, datetime):
+        dt = v
+    else:
+        if not isinstance(v, str):
+            raise ValueError("must be an ISO 8601 time string with a UTC offset")
+        try:
+            dt = datetime.fromisoformat(v)
+        except ValueError:
+            raise ValueError(f"not an ISO 8601 time: {v!r}") from None
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ValueError(f"time {v!r} has no UTC offset")
+    return dt
+
+
+Num = Annotated[float, BeforeValidator(_strict_number)]
+Int = Annotated[int, BeforeValidator(_strict_int)]
+Str = Annotated[str, BeforeValidator(_strict_str)]
+Id = Annotated[str, BeforeValidator(_strict_str), Field(min_length=1)]
+Time = Annotated[datetime, BeforeValidator(_iso_time)]
+
+
+class _Model(BaseModel):
+    # Unknown keys are kept (SPEC lets the project and its users add fields) but not used.
+    model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True)
+
+
+# --- problem ---------------------------------------------------------------------------------
+
+
+class Location(_Model):
+    lat: Num = Field(ge=-90, le=90)
+    lon: Num = Field(ge=-180, le=180)
+
+
+def _end_after_start(end: datetime, info: ValidationInfo) -> datetime:
+    start = info.data.get("start")
+    if start is not None and not end > start:
+        raise ValueError(f"must be after start ({start.isoformat()})")
+    return end
+
+
+class Interval(_Model):
+    start: Time
+    end: Time
+
+    _end = field_validator("end")(_end_after_start)
+
+
+class Volunteer(_Model):
+    id: Id
+    location: Location
+    skills: list[Str] = Field(default_factory=list)
+    availability: list[Interval] | None = None
+    max_hours: Num | None = Field(default=None, ge=0)
+    max_travel_km: Num = Field(default=DEFAULT_MAX_TRAVEL_KM, ge=0)
+
+
+class Venue(_Model):
+    id: Id
+    name: Str = ""
+    location: Location
+    capacity: Int = Field(ge=1)
+    features: list[Str] = Field(default_factory=list)
+    availability: list[Interval] | None = None
+    rating: Num = Field(default=DEFAULT_RATING, ge=0, le=5)
+
+
+class Fund(_Model):
+    id: Id
+    donor: Str = ""
+    amount: Int = Field(gt=0)
+    categories: list[Str] = Field(default_factory=list)
+    regions: list[Str] = Field(default_factory=list)
+    expires: Time | None = None
+
+
+class Role(_Model):
+    skill: Str
+    count: Int = Field(ge=1)
+    min_count: Int | None = Field(default=None, ge=1)
+
+    @field_validator("min_count")
+    @classmethod
+    def _min_le_count(cls, v: int | None, info: ValidationInfo) -> int | None:
+        count = info.data.get("count")
+        if v is not None and count is not None and v > count:
+            raise ValueError(f"must be <= count ({count})")
+        return v
+
+    @property
+    def minimum(self) -> int:
+        return self.count if self.min_count is None else self.min_count
+
+
+class VenueRequest(_Model):
+    capacity: Int = Field(ge=1)
+    features: list[Str] = Field(default_factory=list)
+    max_distance_km: Num = Field(default=DEFAULT_VENUE_MAX_DISTANCE_KM, ge=0)
+
+
+class Need(_Model):
+    id: Id
+    title: Str = ""
+    category: Str = ""
+    region: Str = ""
+    location: Location
+    start: Time
+    end: Time
+    priority: Int = Field(ge=1, le=5)
+    roles: list[Role] = Field(default_factory=list)
+    venue: VenueRequest | None = None
+    funding: Int = Field(default=0, ge=0)
+    weight: Int | None = Field(default=None, ge=1)
+
+    _end = field_validator("end")(_end_after_start)
+
+    @model_validator(mode="after")
+    def _asks_for_something(self) -> Need:
+        if not self.roles and self.funding == 0 and self.venue is None:
+            raise ValueError("a need must ask for something: a role, funding > 0, or a venue")
+        return self
+
+
+class Pin(_Model):
+    need: Id
+    volunteer: Id | None = None
+    venue: Id | None = None
+    fund: Id | None = None
+    amount: Int | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Pin:
+        named = [k for k in ("volunteer", "venue", "fund") if getattr(self, k) is not None]
+        if len(named) != 1:
+            raise ValueError("a pin names exactly one of volunteer, venue or fund")
+        if self.fund is not None and self.amount is None:
+            raise ValueError("a fund pin needs an amount")
+        if self.fund is None and self.amount is not None:
+            raise ValueError("only a fund pin has an amount")
+        return self
+
+
+class Forbid(_Model):
+    need: Id
+    volunteer: Id | None = None
+    venue: Id | None = None
+    fund: Id | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Forbid:
+        named = [k for k in ("volunteer", "venue", "fund") if getattr(self, k) is not None]
+        if len(named) != 1:
+            raise ValueError("a forbid names exactly one of volunteer, venue or fund")
+        return self
+
+
+class Fairness(_Model):
+    region_depth: Int = Field(ge=0)
+
+
+class Objective(_Model):
+    priority_weights: list[Int] = Field(default_factory=lambda: list(DEFAULT_PRIORITY_WEIGHTS))
+    fairness: Fairness | None = None
+
+    @field_validator("priority_weights")
+    @classmethod
+    def _five_positive(cls, v: list[int]) -> list[int]:
+        if len(v) != 5:
+            raise ValueError("must be five positive integers")
+        for w in v:
+            if w < 1:
+                raise ValueError("must be five positive integers")
+        return v
+
+
+class Problem(_Model):
+    version: Literal[1] = 1
+    name: Str = ""
+    currency: Str = "CNY"
+    volunteers: list[Volunteer] = Field(default_factory=list)
+    venues: list[Venue] = Field(default_factory=list)
+    funds: list[Fund] = Field(default_factory=list)
+    needs: list[Need] = Field(default_factory=list)
+    pins: list[Pin] = Field(default_factory=list)
+    forbid: list[Forbid] = Field(default_factory=list)
+    objective: Objective = Field(default_factory=Objective)
+
+    def weight(self, need: Need) -> int:
+        """SPEC: a need's `weight`, else `priority_weights[priority - 1]`."""
+        if need.weight is not None:
+            return need.weight
+        return self.objective.priority_weights[need.priority - 1]
+
+
+# --- plan ------------------------------------------------------------------------------------
+
+
+class PlanAssignment(_Model):
+    need: Id
+    skill: Str
+    volunteer: Id
+    distance_m: Int | None = None
+
+
+class PlanBooking(_Model):
+    need: Id
+    venue: Id
+    distance_m: Int | None = None
+
+
+class PlanGrant(_Model):
+    need: Id
+    fund: Id
+    amount: Int
+
+
+class Unmet(_Model):
+    need: Id
+    reasons: list[Str] = Field(default_factory=list)
+
+
+class PlanObjective(_Model):
+    coverage: Int = 0
+    fill: Int = 0
+    travel_m: Int = 0
+    fairness: Num | None = None
+
+
+class PlanBound(_Model):
+    coverage: Num | None = None
+    fairness: Num | None = None
+
+
+Status = Literal["optimal", "feasible", "infeasible"]
+
+
+class Plan(_Model):
+    problem: Str = ""
+    status: Status
+    objective: PlanObjective = Field(default_factory=PlanObjective)
+    bound: PlanBound = Field(default_factory=PlanBound)
+    met: list[Id] = Field(default_factory=list)
+    assignments: list[PlanAssignment] = Field(default_factory=list)
+    bookings: list[PlanBooking] = Field(default_factory=list)
+    grants: list[PlanGrant] = Field(default_factory=list)
+    unmet: list[Unmet] = Field(default_factory=list)
+    stats: dict[str, Any] = Field(default_factory=dict)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The plan as SPEC's JSON document (no null fields for stages not asked for)."""
+        doc = self.model_dump(mode="json", exclude_none=True)
+        if self.objective.fairness is None:
+            doc["objective"].pop("fairness", None)
+        return doc
+
+
+# --- parsing with JSON paths -----------------------------------------------------------------
+
+
+def json_path(loc: Sequence[int | str]) -> str:
+    """Render a pydantic location tuple as a JSON path: ``needs[3].roles[0].min_count``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _from_validation_error(err: ValidationError, source: str | None) -> InputError:
+    errors = err.errors(include_url=False)
+    first = errors[0]
+    # Drop pydantic's internal markers such as 'function-after[...]' from the location.
+    loc = [p for p in first["loc"] if not (isinstance(p, str) and "[" in p)]
+    msg = first["msg"]
+    if first["type"] == "missing":
+        msg = "required field is missing"
+    elif msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    elif first["type"] in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        msg = msg.replace("Input should be", "must be")
+    elif msg.startswith("Input should be"):
+        msg = msg.replace("Input should be", "must be", 1)
+    if (
+        first["type"] != "missing"
+        and "input" in first
+        and not isinstance(first["input"], dict | list)
+        and repr(first["input"]) not in msg
+    ):
+        msg = f"{msg} (got {first['input']!r})"
+    return InputError(json_path(loc), msg, source, more=len(errors) - 1)
+
+
+def _check_unique(items: Iterable[Any], list_name: str, source: str | None) -> dict[str, int]:
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        if item.id in seen:
+            raise InputError(
+                f"{list_name}[{i}].id",
+                f"duplicate id {item.id!r} (first at {list_name}[{seen[item.id]}])",
+                source,
+            )
+        seen[item.id] = i
+    return seen
+
+
+def _check_references(problem: Problem, source: str | None) -> None:
+    vols = _check_unique(problem.volunteers, "volunteers", source)
+    venues = _check_unique(problem.venues, "venues", source)
+    funds = _check_unique(problem.funds, "funds", source)
+    needs = _check_unique(problem.needs, "needs", source)
+    for i, need in enumerate(problem.needs):
+        skills: dict[str, int] = {}
+        for j, role in enumerate(need.roles):
+            if role.skill in skills:
+                raise InputError(
+                    f"needs[{i}].roles[{j}].skill",
+                    f"skill {role.skill!r} appears twice in one need",
+                    source,
+                )
+            skills[role.skill] = j
+    for list_name, entries in (("pins", problem.pins), ("forbid", problem.forbid)):
+        for i, e in enumerate(entries):
+            if e.need not in needs:
+                raise InputError(f"{list_name}[{i}].need", f"no need with id {e.need!r}", source)
+            for key, table in (("volunteer", vols), ("venue", venues), ("fund", funds)):
+                ref = getattr(e, key)
+                if ref is not None and ref not in table:
+                    raise InputError(
+                        f"{list_name}[{i}].{key}", f"no {key} with id {ref!r}", source
+                    )
+
+
+def parse_problem(data: Any, source: str | None = None) -> Problem:
+    """Parse a problem document (already decoded JSON) or raise `InputError`."""
+    if not isinstance(data, dict):
+        raise InputError("", "a problem document must be a JSON object", source)
+    try:
+        problem = Problem.model_validate(data)
+    except ValidationError as err:
+        raise _from_validation_error(err, source) from None
+    _check_references(problem, source)
+    return problem
+
+
+def parse_plan(data: Any, problem: Problem | None = None, source: str | None = None) -> Plan:
+    """Parse a plan document or raise `InputError`.
+
+    With `problem`, every id the plan names must exist in it (a dangling reference is bad
+    input, not a broken rule).
+    """
+    if not isinstance(data, dict):
+        raise InputError("", "a plan document must be a JSON object", source)
+    try:
+        plan = Plan.model_validate(data)
+    except ValidationError as err:
+        raise _from_validation_error(err, source) from None
+    if problem is not None:
+        tables = {
+            "need": {n.id for n in problem.needs},
+            "volunteer": {v.id for v in problem.volunteers},
+            "venue": {u.id for u in problem.venues},
+            "fund": {f.id for f in problem.funds},
+        }
+        for i, nid in enumerate(plan.met):
+            if nid not in tables["need"]:
+                raise InputError(f"met[{i}]", f"no need with id {nid!r}", source)
+        for list_name in ("assignments", "bookings", "grants", "unmet"):
+            for i, e in enumerate(getattr(plan, list_name)):
+                for key, ids in tables.items():
+                    ref = getattr(e, key, None)
+                    if ref is not None and ref not in ids:
+                        raise InputError(
+                            f"{list_name}[{i}].{key}", f"no {key} with id {ref!r}", source
+                        )
+    return plan

@@ -1,0 +1,86 @@
+"""Solver parameters, progress reports and results: the solver's public types."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from matcher.model import Plan
+
+MAX_TIME_LIMIT_S = 24 * 3600.0
+
+
+@dataclass(frozen=True)
+class SolveParams:
+    """How to solve. Nothing here comes from globals or the environment.
+
+    - `time_limit`: seconds for all stages together (one budget, shared);
+    - `seed`, `workers`: CP-SAT's random seed and worker count; the same problem, seed and
+      worker count give the same plan;
+    - `decompose`: solve independent components of the candidate graph separately;
+    - `reference`: a previous plan; when given, a stability stage (fewest changes from it)
+      runs after fill and before travel;
+    - `progress_plans`: attach the incumbent plan to progress reports (costs time on big
+      problems; the API's job store wants it).
+    """
+
+    time_limit: float = 60.0
+    seed: int = 0
+    workers: int = 2
+    decompose: bool = True
+    reference: Plan | None = None
+    progress_plans: bool = False
+    log_search: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0 < self.time_limit <= MAX_TIME_LIMIT_S:
+            raise ValueError(f"time_limit must be in (0, {MAX_TIME_LIMIT_S:g}] seconds")
+        if self.workers < 1:
+            raise ValueError("workers must be >= 1")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One report of a solve in progress: an improving solution or a better bound."""
+
+    elapsed: float
+    stage: str
+    coverage: int | None
+    bound: float | None
+    plan: Plan | None = None
+
+    @property
+    def gap(self) -> float | None:
+        """Relative gap of coverage to its bound (0 when proven)."""
+        if self.coverage is None or self.bound is None:
+            return None
+        if self.bound <= 0:
+            return 0.0
+        return max(0.0, (self.bound - self.coverage) / self.bound)
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class StopFlag(Protocol):
+    """Anything with `is_set()`, e.g. `threading.Event`: set it to stop the solve early."""
+
+    def is_set(self) -> bool: ...
+
+
+@dataclass
+class SolveResult:
+    """The plan and what the solve went through."""
+
+    plan: Plan
+    history: list[Progress] = field(default_factory=list)
+    seconds: float = 0.0
+    first_solution_seconds: float | None = None
+
+    def summary(self) -> str:
+        o, b = self.plan.objective, self.plan.bound
+        return (
+            f"{self.plan.status}: coverage {o.coverage} (bound {b.coverage}), fill {o.fill}, "
+            f"travel {o.travel_m / 1000:.1f} km in {self.seconds:.2f} s"
+        )
