@@ -1,0 +1,481 @@
+"""`solve`: candidates, decomposition, lexicographic CP-SAT stages, and the plan.
+
+The steps:
+1. candidates (`candidates.generate`) and the needs that could each be met on their own;
+2. pins checked against the candidates (a pin outside them cannot hold);
+3. exact decomposition: needs that share no candidate resource are independent, so the
+   connected components of the candidate graph are solved apart (not when fairness couples
+   them); small components are batched into one model;
+4. per subproblem: a greedy warm start, then the stages (fairness, coverage, fill,
+   [stability], travel), each stage's value held by the next, one deadline for all;
+5. the plan, with a reason for every unmet need (`explain`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from matcher.derived import fairness_group
+from matcher.model import Plan, PlanAssignment, PlanBooking, PlanBound, PlanGrant, PlanObjective
+from matcher.model import Problem, Unmet
+from matcher.solver import explain
+from matcher.solver.candidates import Candidates, Compiled, generate
+from matcher.solver.cpsat import (
+    MatchModel,
+    Solution,
+    StageResult,
+    StageSettings,
+    SubProblem,
+    pin_core,
+    solve_stage,
+)
+from matcher.solver.greedy import greedy
+from matcher.solver.params import Progress, ProgressCallback, SolveParams, SolveResult, StopFlag
+
+I64 = NDArray[np.int64]
+BATCH_SIZE = 20_000  # small components are merged into models of about this many variables
+
+
+@dataclass
+class PinMap:
+    """Pins as candidate pair indices; `broken` lists pins outside the candidates."""
+
+    v: list[int]
+    u: list[int]
+    f: list[tuple[int, int]]
+    broken: list[tuple[int, str]]  # (pin position in problem.pins, why)
+
+
+def _map_pins(problem: Problem, cand: Candidates, possible: NDArray[np.bool_]) -> PinMap:
+    c = cand.compiled
+    pm = PinMap([], [], [], [])
+    v_key = {(int(v), int(n)): k for k, (v, n) in enumerate(zip(cand.v_vol, cand.v_need))}
+    u_key = {(int(u), int(n)): k for k, (u, n) in enumerate(zip(cand.u_venue, cand.u_need))}
+    f_key = {(int(f), int(n)): k for k, (f, n) in enumerate(zip(cand.f_fund, cand.f_need))}
+    for p, pin in enumerate(problem.pins):
+        n = c.need_index[pin.need]
+        if pin.volunteer is not None:
+            k = v_key.get((c.vol_index[pin.volunteer], n))
+            if k is None:
+                pm.broken.append((p, explain.why_not_volunteer(problem, cand, pin.volunteer, n)))
+                continue
+            pm.v.append(k)
+        elif pin.venue is not None:
+            k = u_key.get((c.venue_index[pin.venue], n))
+            if k is None:
+                pm.broken.append((p, explain.why_not_venue(problem, cand, pin.venue, n)))
+                continue
+            pm.u.append(k)
+        elif pin.fund is not None and pin.amount is not None:
+            k = f_key.get((c.fund_index[pin.fund], n))
+            if k is None:
+                pm.broken.append((p, explain.why_not_fund(problem, cand, pin.fund, n)))
+                continue
+            if pin.amount > int(cand.f_cap[k]):
+                pm.broken.append((p, f"fund {pin.fund} can give need {pin.need} at most "
+                                     f"{int(cand.f_cap[k])}, not the pinned {pin.amount}"))
+                continue
+            pm.f.append((k, pin.amount))
+        if not possible[n]:
+            pm.broken.append((p, f"pinned need {pin.need} cannot be met: "
+                                 + "; ".join(explain.structural_reasons(problem, cand, n))))
+    return pm
+
+
+def _components(cand: Candidates, needs: I64, group_all: bool) -> list[I64]:
+    """Independent groups of needs: connected components of the need-resource graph."""
+    n_needs = len(cand.compiled.problem.needs)
+    if len(needs) == 0:
+        return []
+    if group_all:
+        return [needs]
+    n_v = len(cand.compiled.problem.volunteers)
+    n_u = len(cand.compiled.problem.venues)
+    offset_v, offset_u, offset_f = n_needs, n_needs + n_v, n_needs + n_v + n_u
+    total = offset_f + len(cand.compiled.problem.funds)
+    rows = np.concatenate([cand.v_need, cand.u_need, cand.f_need])
+    cols = np.concatenate([cand.v_vol + offset_v, cand.u_venue + offset_u, cand.f_fund + offset_f])
+    graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(total, total))
+    _, labels = connected_components(graph, directed=False)
+    lab = labels[needs]
+    order = np.argsort(lab, kind="stable")
+    splits = np.flatnonzero(np.diff(lab[order])) + 1
+    return [np.sort(needs[idx]) for idx in np.split(order, splits)]
+
+
+def _subproblem(
+    cand: Candidates, needs: I64, pins: PinMap, params: SolveParams,
+    groups: tuple[I64, dict[int, int]] | None,
+) -> tuple[SubProblem, I64, I64, I64]:
+    """The subproblem over `needs`, and the global pair indices it uses."""
+    problem = cand.compiled.problem
+    c = cand.compiled
+    local = np.full(len(problem.needs), -1, dtype=np.int64)
+    local[needs] = np.arange(len(needs))
+    vk = np.flatnonzero(local[cand.v_need] >= 0)
+    uk = np.flatnonzero(local[cand.u_need] >= 0)
+    fk = np.flatnonzero(local[cand.f_need] >= 0)
+    vpos = {int(k): i for i, k in enumerate(vk)}
+    upos = {int(k): i for i, k in enumerate(uk)}
+    fpos = {int(k): i for i, k in enumerate(fk)}
+    vols = set(cand.v_vol[vk].tolist())
+    funds = set(cand.f_fund[fk].tolist())
+    sp = SubProblem(
+        needs=needs,
+        weight=c.weight[needs],
+        start=c.need_start[needs],
+        end=c.need_end[needs],
+        role_min=[[r.minimum for r in problem.needs[int(i)].roles] for i in needs],
+        role_count=[[r.count for r in problem.needs[int(i)].roles] for i in needs],
+        asks_venue=np.array([problem.needs[int(i)].venue is not None for i in needs], dtype=bool),
+        funding=np.array([problem.needs[int(i)].funding for i in needs], dtype=np.int64),
+        v_vol=cand.v_vol[vk], v_need=local[cand.v_need[vk]], v_role=cand.v_role[vk],
+        v_dist=cand.v_dist[vk],
+        vol_max_s={v: int(c.vol_max_s[v]) for v in sorted(vols) if c.vol_max_s[v] >= 0},
+        u_venue=cand.u_venue[uk], u_need=local[cand.u_need[uk]], u_dist=cand.u_dist[uk],
+        f_fund=cand.f_fund[fk], f_need=local[cand.f_need[fk]], f_cap=cand.f_cap[fk],
+        fund_amount={f: int(c.fund_amount[f]) for f in sorted(funds)},
+        pin_v=[vpos[k] for k in pins.v if k in vpos],
+        pin_u=[upos[k] for k in pins.u if k in upos],
+        pin_f=[(fpos[k], a) for k, a in pins.f if k in fpos],
+    )
+    if groups is not None:
+        gid, totals = groups
+        sp.group = gid[needs]
+        sp.group_total = totals
+    ref = params.reference
+    if ref is not None:
+        ref_v = {(c.vol_index[a.volunteer], c.need_index[a.need]) for a in ref.assignments
+                 if a.volunteer in c.vol_index and a.need in c.need_index}
+        ref_u = {(c.venue_index[b.venue], c.need_index[b.need]) for b in ref.bookings
+                 if b.venue in c.venue_index and b.need in c.need_index}
+        ref_f = {(c.fund_index[g.fund], c.need_index[g.need]) for g in ref.grants
+                 if g.fund in c.fund_index and g.need in c.need_index}
+        sp.ref_v = np.array([(int(v), int(n)) in ref_v
+                             for v, n in zip(cand.v_vol[vk], cand.v_need[vk])], dtype=bool)
+        sp.ref_u = np.array([(int(u), int(n)) in ref_u
+                             for u, n in zip(cand.u_venue[uk], cand.u_need[uk])], dtype=bool)
+        sp.ref_f = np.array([(int(f), int(n)) in ref_f
+                             for f, n in zip(cand.f_fund[fk], cand.f_need[fk])], dtype=bool)
+    return sp, vk, uk, fk
+
+
+class _Tally:
+    """Coverage and bound summed over subproblems, for progress reports."""
+
+    def __init__(self, n: int, t0: float, callback: ProgressCallback | None):
+        self.value = [0] * n
+        self.bound = [0.0] * n
+        self.t0 = t0
+        self.callback = callback
+        self.history: list[Progress] = []
+        self.first_solution: float | None = None
+
+    def report(self, stage: str) -> None:
+        now = time.monotonic() - self.t0
+        if self.first_solution is None:
+            self.first_solution = now
+        p = Progress(now, stage, int(sum(self.value)), float(sum(self.bound)))
+        self.history.append(p)
+        if self.callback is not None:
+            self.callback(p)
+
+
+def solve(
+    problem: Problem,
+    params: SolveParams | None = None,
+    progress: ProgressCallback | None = None,
+    stop: StopFlag | None = None,
+) -> SolveResult:
+    """Solve a problem: the lexicographically best plan found within `params.time_limit`."""
+    params = params or SolveParams()
+    t0 = time.monotonic()
+    deadline = t0 + params.time_limit
+    compiled = Compiled.build(problem)
+    cand = generate(problem, compiled)
+    possible = cand.possible()
+    pins = _map_pins(problem, cand, possible)
+    if pins.broken:
+        plan = explain.infeasible_plan(problem, cand, [(p, why) for p, why in pins.broken])
+        return _result(plan, t0, [], None)
+
+    fair = problem.objective.fairness
+    groups = None
+    if fair is not None:
+        names: dict[str, int] = {}
+        gid = np.array([names.setdefault(fairness_group(n.region, fair.region_depth), len(names))
+                        for n in problem.needs], dtype=np.int64)
+        totals = {int(g): int(compiled.weight[gid == g].sum()) for g in range(len(names))}
+        groups = (gid, totals)
+
+    # Needs that could be met, and only their pairs.
+    keep_needs = np.flatnonzero(possible)
+    comps = _components(_restrict(cand, possible), keep_needs, group_all=fair is not None)
+    batches = _batch(comps, cand)
+    subs = [_subproblem(cand, b, pins, params, groups) for b in batches]
+    tally = _Tally(len(subs), t0, progress)
+    for idx, (sp, *_rest) in enumerate(subs):
+        tally.bound[idx] = float(sp.max_coverage())
+
+    settings = StageSettings(seed=params.seed, workers=params.workers, log=params.log_search)
+    total_size = sum(sp.size for sp, *_ in subs) or 1
+    remaining_size = total_size
+    met = np.zeros(len(problem.needs), dtype=bool)
+    v_on = np.zeros(len(cand.v_vol), dtype=bool)
+    u_on = np.zeros(len(cand.u_venue), dtype=bool)
+    g_amt = np.zeros(len(cand.f_fund), dtype=np.int64)
+    stage_results: list[StageResult] = []
+    fairness_value: Fraction | None = None
+    fairness_bound: Fraction | None = None
+    infeasible_core: list[tuple[str, int]] | None = None
+    # Small subproblems first: they finish fast and pass their time on to the big ones.
+    order = sorted(range(len(subs)), key=lambda i: (subs[i][0].size, int(subs[i][0].needs[0])))
+    for idx in order:
+        sp, vk, uk, fk = subs[idx]
+        share = (deadline - time.monotonic()) * sp.size / remaining_size
+        remaining_size -= sp.size
+        if stop is not None and stop.is_set():
+            share = 0.0
+        res, sol, fair_info = _solve_sub(sp, share, settings, tally, idx, stop)
+        stage_results.extend(res)
+        if sol is None:
+            if any(r.status == "infeasible" for r in res):
+                infeasible_core = pin_core(sp, max(1.0, deadline - time.monotonic()), settings)
+                break
+            continue  # nothing found in time: these needs stay unmet
+        if fair_info is not None:
+            fairness_value, fairness_bound = fair_info
+        met[sp.needs] = sol.met
+        v_on[vk] = sol.v
+        u_on[uk] = sol.u
+        g_amt[fk] = sol.g
+
+    if infeasible_core is not None:
+        core_pins = _core_to_pins(problem, pins, infeasible_core)
+        plan = explain.infeasible_plan(problem, cand, core_pins)
+        return _result(plan, t0, stage_results, tally)
+
+    proven = bool(stage_results) and all(r.status == "optimal" for r in stage_results)
+    proven = proven or not subs
+    bound_cov = float(sum(tally.bound))
+    plan = _plan(problem, cand, met, v_on, u_on, g_amt, proven, bound_cov,
+                 fairness_value, fairness_bound, possible)
+    return _result(plan, t0, stage_results, tally)
+
+
+def _restrict(cand: Candidates, possible: NDArray[np.bool_]) -> Candidates:
+    """The same candidates without pairs of needs that can never be met."""
+    from dataclasses import replace
+
+    vk = possible[cand.v_need]
+    uk = possible[cand.u_need]
+    fk = possible[cand.f_need]
+    return replace(
+        cand, v_vol=cand.v_vol[vk], v_need=cand.v_need[vk], v_role=cand.v_role[vk],
+        v_dist=cand.v_dist[vk], u_venue=cand.u_venue[uk], u_need=cand.u_need[uk],
+        u_dist=cand.u_dist[uk], f_fund=cand.f_fund[fk], f_need=cand.f_need[fk],
+        f_cap=cand.f_cap[fk],
+    )
+
+
+def _batch(comps: list[I64], cand: Candidates) -> list[I64]:
+    """Merge small components into batches (still exact: they stay independent)."""
+    if not comps:
+        return []
+    pairs = (np.bincount(cand.v_need, minlength=len(cand.compiled.problem.needs))
+             + np.bincount(cand.u_need, minlength=len(cand.compiled.problem.needs))
+             + np.bincount(cand.f_need, minlength=len(cand.compiled.problem.needs)) + 1)
+    sized = sorted(comps, key=lambda c: (int(pairs[c].sum()), int(c[0])))
+    out: list[I64] = []
+    cur: list[I64] = []
+    cur_size = 0
+    for comp in sized:
+        s = int(pairs[comp].sum())
+        if cur and cur_size + s > BATCH_SIZE:
+            out.append(np.sort(np.concatenate(cur)))
+            cur, cur_size = [], 0
+        cur.append(comp)
+        cur_size += s
+    if cur:
+        out.append(np.sort(np.concatenate(cur)))
+    return out
+
+
+def _solve_sub(
+    sp: SubProblem, seconds: float, settings: StageSettings, tally: _Tally, idx: int,
+    stop: StopFlag | None,
+) -> tuple[list[StageResult], Solution | None, tuple[Fraction, Fraction] | None]:
+    """The lexicographic stages on one subproblem, within `seconds`."""
+    end = time.monotonic() + seconds
+    mm = MatchModel(sp)
+    warm = greedy(sp)
+    if not sp.pin_v and not sp.pin_u and not sp.pin_f or _hint_keeps_pins(sp, warm):
+        tally.value[idx] = int(sp.weight[warm.met].sum())
+        best: Solution | None = warm
+    else:
+        best = None
+    mm.set_hint(warm)
+    results: list[StageResult] = []
+    fair_info: tuple[Fraction, Fraction] | None = None
+
+    def left(frac: float) -> float:
+        return max(0.0, (end - time.monotonic()) * frac)
+
+    stages: list[tuple[str, bool, float]] = []
+    if sp.group is not None:
+        stages.append(("fairness", True, 0.4))
+    stages.append(("coverage", True, 0.7))
+    stages.append(("fill", True, 0.4))
+    if sp.ref_v is not None:
+        stages.append(("stability", False, 0.5))
+    stages.append(("travel", False, 1.0))
+
+    for name, maximize, frac in stages:
+        scale = 1
+        if name == "fairness":
+            expr, scale = mm.fairness_scaled()
+        elif name == "coverage":
+            expr = mm.coverage()
+        elif name == "fill":
+            expr = mm.fill()
+        elif name == "stability":
+            expr = mm.changes()
+        else:
+            expr = mm.travel()
+
+        def on_solution(value: float, bound: float, name: str = name) -> None:
+            if name == "coverage":
+                tally.value[idx] = int(round(value))
+                tally.bound[idx] = float(np.floor(bound + 1e-6))
+                tally.report(name)
+
+        res, sol = solve_stage(mm, name, expr, maximize, left(frac), settings,
+                               on_solution, stop)
+        results.append(res)
+        if sol is None:
+            if res.status == "infeasible":
+                return results, None, None
+            # No solution this stage (time): keep the previous stage's solution.
+            break
+        best = sol
+        assert res.value is not None and res.bound is not None
+        value = int(round(res.value))
+        if name == "coverage":
+            tally.value[idx] = value
+            tally.bound[idx] = float(np.floor(res.bound + 1e-6))
+            tally.report(name)
+        if name == "fairness":
+            fair_info = (Fraction(value, scale),
+                         Fraction(int(np.floor(res.bound + 1e-6)), scale))
+        # Hold this stage's value in the next ones.
+        if maximize:
+            mm.model.add(expr >= value)
+        else:
+            mm.model.add(expr <= value)
+        mm.set_hint(sol)
+        if res.status != "optimal" and time.monotonic() >= end:
+            # Out of time: later stages get no budget; keep what we have.
+            break
+    return results, best, fair_info
+
+
+def _hint_keeps_pins(sp: SubProblem, sol: Solution) -> bool:
+    return (all(sol.v[k] for k in sp.pin_v) and all(sol.u[k] for k in sp.pin_u)
+            and all(sol.g[k] == a for k, a in sp.pin_f))
+
+
+def _core_to_pins(
+    problem: Problem, pins: PinMap, core: list[tuple[str, int]]
+) -> list[tuple[int, str]]:
+    """Map an infeasible core (pin kinds and positions among mapped pins) to problem pins."""
+    by_kind: dict[str, list[int]] = {"v": [], "u": [], "f": []}
+    for p, pin in enumerate(problem.pins):
+        kind = "v" if pin.volunteer is not None else "u" if pin.venue is not None else "f"
+        by_kind[kind].append(p)
+    out = [(by_kind[kind][pos], "these pins cannot all hold together") for kind, pos in core]
+    if not out:
+        out = [(p, "the pins cannot all hold together") for p in range(len(problem.pins))]
+    return out
+
+
+def _plan(
+    problem: Problem, cand: Candidates, met: NDArray[np.bool_], v_on: NDArray[np.bool_],
+    u_on: NDArray[np.bool_], g_amt: I64, proven: bool, bound_cov: float,
+    fairness: Fraction | None, fairness_bound: Fraction | None, possible: NDArray[np.bool_],
+) -> Plan:
+    c = cand.compiled
+    needs, vols = problem.needs, problem.volunteers
+    assignments = [
+        PlanAssignment(need=needs[int(n)].id, skill=needs[int(n)].roles[int(r)].skill,
+                       volunteer=vols[int(v)].id, distance_m=int(d))
+        for v, n, r, d, on in zip(cand.v_vol, cand.v_need, cand.v_role, cand.v_dist, v_on)
+        if on
+    ]
+    bookings = [
+        PlanBooking(need=needs[int(n)].id, venue=problem.venues[int(u)].id, distance_m=int(d))
+        for u, n, d, on in zip(cand.u_venue, cand.u_need, cand.u_dist, u_on) if on
+    ]
+    grants = [
+        PlanGrant(need=needs[int(n)].id, fund=problem.funds[int(f)].id, amount=int(a))
+        for f, n, a in zip(cand.f_fund, cand.f_need, g_amt) if a > 0
+    ]
+    weights = c.weight
+    coverage = int(weights[met].sum())
+    staffed = np.bincount(cand.v_need[v_on], minlength=len(needs))
+    mins = np.array([sum(r.minimum for r in n.roles) for n in needs], dtype=np.int64)
+    fill = int((weights * (staffed - mins))[met].sum())
+    travel = int(cand.v_dist[v_on].sum() + cand.u_dist[u_on].sum())
+    fair = problem.objective.fairness
+    fair_value = None
+    fair_bound = None
+    if fair is not None:
+        from matcher.derived import fairness_value as fv
+
+        exact = fv(problem, met.tolist(), fair.region_depth)
+        fair_value = float(exact)
+        fair_bound = float(fairness_bound) if fairness_bound is not None else fair_value
+        if fairness is not None and proven:
+            fair_bound = float(fairness)
+    why = explain.Explainer(problem, cand, met, v_on, u_on, g_amt, possible, proven)
+    unmet = [Unmet(need=n.id, reasons=why.reasons(i)) for i, n in enumerate(needs) if not met[i]]
+    bound = max(float(coverage), bound_cov if not proven else float(coverage))
+    return Plan(
+        problem=problem.name,
+        status="optimal" if proven else "feasible",
+        objective=PlanObjective(coverage=coverage, fill=fill, travel_m=travel,
+                                fairness=fair_value),
+        bound=PlanBound(coverage=int(bound) if float(bound).is_integer() else bound,
+                        fairness=fair_bound),
+        met=[n.id for i, n in enumerate(needs) if met[i]],
+        assignments=assignments,
+        bookings=bookings,
+        grants=grants,
+        unmet=unmet,
+    )
+
+
+def _result(
+    plan: Plan, t0: float, stages: list[StageResult], tally: _Tally | None
+) -> SolveResult:
+    seconds = time.monotonic() - t0
+    stats = {
+        "seconds": round(seconds, 3),
+        "stages": [
+            {"name": s.name, "status": s.status, "value": s.value, "bound": s.bound,
+             "seconds": round(s.seconds, 3)} for s in stages
+        ],
+    }
+    plan = plan.model_copy(update={"stats": stats})
+    return SolveResult(
+        plan=plan,
+        history=tally.history if tally else [],
+        seconds=seconds,
+        first_solution_seconds=tally.first_solution if tally else None,
+    )
