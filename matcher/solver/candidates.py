@@ -262,22 +262,22 @@ def generate(problem: Problem, compiled: Compiled | None = None) -> Candidates:
             continue
         rn, rr = roles[:, 0], roles[:, 1]
         q, t = _pairs_within(need_xyz[rn], vol_xyz[vidx], _chord(vol_limit[vidx].astype(float)))
-        vol = vidx[q]
-        need = rn[t]
-        role = rr[t]
-        d = haversine_m(vol_lat[vol], vol_lon[vol], need_lat[need], need_lon[need])
-        keep = d <= vol_limit[vol]
-        vol, need, role, d = vol[keep], need[keep], role[keep], d[keep]
-        _count(role_diag, need, role, "reach")
-        free = vol_windows.fits(vol, c.need_start[need], c.need_end[need])
-        hours = (c.vol_max_s[vol] < 0) | (c.need_dur[need] <= c.vol_max_s[vol])
+        p_vol = vidx[q]
+        p_need = rn[t]
+        p_role = rr[t]
+        d = haversine_m(vol_lat[p_vol], vol_lon[p_vol], need_lat[p_need], need_lon[p_need])
+        keep = d <= vol_limit[p_vol]
+        p_vol, p_need, p_role, d = p_vol[keep], p_need[keep], p_role[keep], d[keep]
+        _count(role_diag, p_need, p_role, "reach")
+        free = vol_windows.fits(p_vol, c.need_start[p_need], c.need_end[p_need])
+        hours = (c.vol_max_s[p_vol] < 0) | (c.need_dur[p_need] <= c.vol_max_s[p_vol])
         keep = free & hours
-        vol, need, role, d = vol[keep], need[keep], role[keep], d[keep]
-        _count(role_diag, need, role, "free")
-        keep = ~_forbidden_mask(vol, need, forbid_v, n_needs)
-        vol, need, role, d = vol[keep], need[keep], role[keep], d[keep]
-        _count(role_diag, need, role, "final")
-        parts.append((vol, need, role, d))
+        p_vol, p_need, p_role, d = p_vol[keep], p_need[keep], p_role[keep], d[keep]
+        _count(role_diag, p_need, p_role, "free")
+        keep = ~_forbidden_mask(p_vol, p_need, forbid_v, n_needs)
+        p_vol, p_need, p_role, d = p_vol[keep], p_need[keep], p_role[keep], d[keep]
+        _count(role_diag, p_need, p_role, "final")
+        parts.append((p_vol, p_need, p_role, d))
     v_vol, v_need, v_role, v_dist = _concat4(parts)
     order = np.lexsort((v_vol, v_dist, v_role, v_need))
     v_vol, v_need, v_role, v_dist = v_vol[order], v_need[order], v_role[order], v_dist[order]
@@ -308,25 +308,25 @@ def generate(problem: Problem, compiled: Compiled | None = None) -> Candidates:
             req[k, [fpos[f] for f in vr.features]] = True
             req_cap[k] = vr.capacity
             req_lim[k] = int(limit_m(vr.max_distance_km))
-        # Fit (features, capacity) first: counted over all venues, cheap per need.
+        # Fit (features, capacity) first: counted over all venues, cheap per p_need.
         lacking = (~have).astype(np.int32)
         fit_all = (req.astype(np.int32) @ lacking.T == 0) & (ven_cap[None, :] >= req_cap[:, None])
         for k, i in enumerate(asks):
             venue_diag[int(i)].fit = int(fit_all[k].sum())
         q, t = _pairs_within(ven_xyz, need_xyz[asks], _chord(req_lim.astype(float)))
         k_need, venue = q, t
-        need = asks[k_need]
-        d = haversine_m(ven_lat[venue], ven_lon[venue], need_lat[need], need_lon[need])
+        p_need = asks[k_need]
+        d = haversine_m(ven_lat[venue], ven_lon[venue], need_lat[p_need], need_lon[p_need])
         keep = (d <= req_lim[k_need]) & fit_all[k_need, venue]
-        k_need, need, venue, d = k_need[keep], need[keep], venue[keep], d[keep]
-        _count_venue(venue_diag, need, "near")
-        keep = ven_windows.fits(venue, c.need_start[need], c.need_end[need])
-        need, venue, d = need[keep], venue[keep], d[keep]
-        _count_venue(venue_diag, need, "open")
-        keep = ~_forbidden_mask(venue, need, forbid_u, n_needs)
-        need, venue, d = need[keep], venue[keep], d[keep]
-        _count_venue(venue_diag, need, "final")
-        u_parts.append((venue, need, d))
+        k_need, p_need, venue, d = k_need[keep], p_need[keep], venue[keep], d[keep]
+        _count_venue(venue_diag, p_need, "near")
+        keep = ven_windows.fits(venue, c.need_start[p_need], c.need_end[p_need])
+        p_need, venue, d = p_need[keep], venue[keep], d[keep]
+        _count_venue(venue_diag, p_need, "open")
+        keep = ~_forbidden_mask(venue, p_need, forbid_u, n_needs)
+        p_need, venue, d = p_need[keep], venue[keep], d[keep]
+        _count_venue(venue_diag, p_need, "final")
+        u_parts.append((venue, p_need, d))
     if u_parts:
         u_venue, u_need, u_dist = u_parts[0]
         order = np.lexsort((u_venue, u_dist, u_need))

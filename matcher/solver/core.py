@@ -23,8 +23,16 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from matcher.derived import fairness_group
-from matcher.model import Plan, PlanAssignment, PlanBooking, PlanBound, PlanGrant, PlanObjective
-from matcher.model import Problem, Unmet
+from matcher.model import (
+    Plan,
+    PlanAssignment,
+    PlanBooking,
+    PlanBound,
+    PlanGrant,
+    PlanObjective,
+    Problem,
+    Unmet,
+)
 from matcher.solver import explain
 from matcher.solver.candidates import Candidates, Compiled, generate
 from matcher.solver.cpsat import (

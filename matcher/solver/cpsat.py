@@ -236,7 +236,8 @@ class MatchModel:
             by_fund.setdefault(f, []).append(k)
         for i in range(len(sp.needs)):
             if sp.funding[i] > 0:
-                m.add(sum(self.g[k] for k in by_need.get(i, [])) == int(sp.funding[i]) * self.met[i])
+                granted = sum(self.g[k] for k in by_need.get(i, []))
+                m.add(granted == int(sp.funding[i]) * self.met[i])
         for f, ks in by_fund.items():
             if int(sp.f_cap[ks].sum()) > sp.fund_amount[f]:
                 m.add(sum(self.g[k] for k in ks) <= sp.fund_amount[f])

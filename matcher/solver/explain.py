@@ -69,17 +69,17 @@ def structural_reasons(problem: Problem, cand: Candidates, i: int) -> list[str]:
                        f"are applied (min_count {lo})")
     if need.venue is not None:
         vr = need.venue
-        d = cand.venue_diag[i]
+        vd = cand.venue_diag[i]
         what = f"features {sorted(vr.features)} and capacity >= {vr.capacity}"
-        if d.fit == 0:
+        if vd.fit == 0:
             out.append(f"no venue has {what}")
-        elif d.near == 0:
+        elif vd.near == 0:
             out.append(f"no venue with {what} within {vr.max_distance_km:g} km")
-        elif d.open == 0:
+        elif vd.open == 0:
             out.append(f"no venue with {what} within {vr.max_distance_km:g} km is open "
                        f"{_window(need)}")
-        elif d.final == 0:
-            out.append(f"every venue that could host it is forbidden for it")
+        elif vd.final == 0:
+            out.append("every venue that could host it is forbidden for it")
     if need.funding > 0 and cand.fund_total[i] < need.funding:
         if cand.fund_count[i] == 0:
             out.append(f"no fund is eligible for category {need.category!r}, region "
@@ -286,8 +286,9 @@ class Explainer:
         if out:
             pinned = sorted(n for n in blockers if problem.needs[n].id in self.pinned_needs)
             if pinned:
-                out.append("pins hold resources it needs: " + _names([self.label(n) for n in pinned])
-                           + "; unpin them to free those resources")
+                named = _names([self.label(n) for n in pinned])
+                out.append(f"pins hold resources it needs: {named}; unpin them to free those "
+                           "resources")
             my_w = int(c.weight[i])
             if any(int(c.weight[n]) < my_w for n in blockers):
                 out.append(f"its weight is {my_w}: meeting it would cost more weighted coverage "
