@@ -404,7 +404,11 @@ def _check_references(problem: Problem, source: str | None) -> None:
                     source,
                 )
             skills[role.skill] = j
-    for list_name, entries in (("pins", problem.pins), ("forbid", problem.forbid)):
+    refs: list[tuple[str, Sequence[Pin | Forbid]]] = [
+        ("pins", problem.pins),
+        ("forbid", problem.forbid),
+    ]
+    for list_name, entries in refs:
         for i, e in enumerate(entries):
             if e.need not in needs:
                 raise InputError(f"{list_name}[{i}].need", f"no need with id {e.need!r}", source)
