@@ -1,0 +1,179 @@
+"""Jobs: submit a batch solve, follow it, fetch its plan, stop it, replan it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Header, HTTPException, Response, status
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+
+from matcher.api import limits, replan
+from matcher.api.deps import JobDep, OrgDep, RunnerDep, SettingsDep, StoreDep
+from matcher.api.errors import raise_input_error
+from matcher.api.responses import JOB_ERRORS, Message
+from matcher.api.schemas import (
+    JobProgress,
+    JobRequest,
+    JobStatus,
+    ReplanRequest,
+    ReplanResponse,
+)
+from matcher.api.store import FINAL_STATES, JobRow
+from matcher.model import InputError, Plan, parse_plan, parse_problem
+from matcher.solver import SolveParams
+
+router = APIRouter(prefix="/jobs", tags=["jobs"])
+
+
+def _utc(t: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; the store writes UTC.
+    if t is None:
+        return None
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def job_status(row: JobRow) -> JobStatus:
+    created = _utc(row.created_at)
+    assert created is not None
+    return JobStatus(
+        id=row.id, state=row.state,  # type: ignore[arg-type]
+        parent=row.parent_id, time_limit=row.time_limit, seed=row.seed,
+        progress=JobProgress(stage=row.stage, coverage=row.coverage, bound=row.bound,
+                             gap=row.gap, elapsed=row.elapsed),
+        has_plan=row.plan_json is not None, error=row.error,
+        created_at=created, started_at=_utc(row.started_at), finished_at=_utc(row.finished_at),
+    )
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=JobStatus,
+             responses=JOB_ERRORS, summary="Submit a problem as a job")
+def create_job(body: JobRequest, org: OrgDep, settings: SettingsDep, store: StoreDep,
+               runner: RunnerDep, response: Response) -> JobStatus:
+    """Queue a solve; follow it with GET /v1/jobs/{id} or its event stream."""
+    limits.check_entities(body.problem, settings)
+    seconds = limits.time_limit(body.time_limit, settings.default_job_time_limit,
+                                settings.max_job_time_limit, "max_job_time_limit")
+    doc = body.problem.model_dump(mode="json", exclude_none=True)
+    row = store.create_job(org, doc, seconds, body.seed)
+    params = SolveParams(time_limit=seconds, seed=body.seed, workers=settings.solver_workers,
+                         progress_plans=True)
+    runner.submit(row.id, body.problem, params)
+    response.headers["Location"] = f"/v1/jobs/{row.id}"
+    return job_status(row)
+
+
+@router.get("/{job_id}", response_model=JobStatus, responses=JOB_ERRORS,
+            summary="A job's state and progress")
+def get_job(job: JobDep) -> JobStatus:
+    return job_status(job)
+
+
+@router.get("/{job_id}/plan", response_model=Plan, response_model_exclude_none=True,
+            responses={**JOB_ERRORS, 409: {"model": Message, "description": "no plan yet"}},
+            summary="The best plan so far, or the final one")
+def get_plan(job: JobDep, response: Response) -> dict[str, Any]:
+    """The plan; header `X-Job-State` says whether it is final (`done`, `stopped`, ...)."""
+    plan = job.plan
+    if plan is None:
+        raise HTTPException(status.HTTP_409_CONFLICT,
+                            f"job {job.id} has no plan yet (state {job.state})")
+    response.headers["X-Job-State"] = job.state
+    return plan
+
+
+@router.delete("/{job_id}", response_model=JobStatus,
+               responses={**JOB_ERRORS, 503: {"model": Message,
+                                              "description": "the solver did not stop in time"}},
+               summary="Stop a job early, keeping its best plan")
+def stop_job(job: JobDep, store: StoreDep, runner: RunnerDep,
+             settings: SettingsDep) -> JobStatus:
+    """Stop the solver, wait until it has stopped, and return the final state."""
+    if not runner.stop(job.id, settings.stop_wait_seconds):
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                            f"job {job.id}'s solver did not stop within "
+                            f"stop_wait_seconds={settings.stop_wait_seconds:g}")
+    row = store.get(job.id)
+    assert row is not None
+    return job_status(row)
+
+
+@router.get("/{job_id}/events", response_class=EventSourceResponse,
+            responses={**JOB_ERRORS, 200: {"description": "improvements as server-sent events",
+                                            "content": {"text/event-stream": {}}}},
+            summary="Stream a job's improvements as server-sent events")
+async def job_events(
+    job: JobDep, store: StoreDep, settings: SettingsDep,
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> AsyncIterator[ServerSentEvent]:
+    """One `improvement` event (a `data:` line of JSON) per improvement, then one `end`
+    event with the job's final state; the stream closes when the job ends."""
+    seq = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+    # A job cannot outlive its time limit by much; the stream is bounded all the same.
+    deadline = time.monotonic() + job.time_limit + settings.stop_wait_seconds + 60.0
+    while True:
+        row = await anyio.to_thread.run_sync(store.get, job.id)
+        assert row is not None
+        for ev in await anyio.to_thread.run_sync(store.events_after, job.id, seq):
+            seq = ev["seq"]
+            yield ServerSentEvent(data=ev, event="improvement", id=str(seq))
+        if row.state in FINAL_STATES:
+            yield ServerSentEvent(data=job_status(row).model_dump(mode="json"), event="end")
+            return
+        if time.monotonic() > deadline:
+            yield ServerSentEvent(data={"state": row.state, "detail": "stream time limit"},
+                                  event="timeout")
+            return
+        await anyio.sleep(settings.event_poll_seconds)
+
+
+@router.post("/{job_id}/replan", status_code=status.HTTP_201_CREATED,
+             response_model=ReplanResponse, response_model_exclude_none=True,
+             responses={**JOB_ERRORS, 409: {"model": Message,
+                                            "description": "the job has not finished"}},
+             summary="Re-solve a finished job's problem after changes, changing little")
+def replan_job(job: JobDep, body: ReplanRequest, org: OrgDep, settings: SettingsDep,
+               store: StoreDep, runner: RunnerDep, response: Response) -> dict[str, Any]:
+    """Apply the changes, re-solve with the job's plan as the reference (coverage first,
+    then as few changes as possible, then travel), and list what changed. The new plan is
+    stored as a new job whose `parent` is this one."""
+    old_plan_doc = job.plan
+    if job.state not in FINAL_STATES or job.state == "failed" or old_plan_doc is None:
+        raise HTTPException(status.HTTP_409_CONFLICT,
+                            f"job {job.id} is {job.state}; replan needs a finished job with a "
+                            "plan")
+    if len(body.changes) > settings.max_changes:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
+                            f"{len(body.changes)} changes, above the limit "
+                            f"max_changes={settings.max_changes}")
+    old_problem = parse_problem(job.problem)
+    old_plan = parse_plan(old_plan_doc, old_problem)
+    try:
+        doc, dropped = replan.apply_changes(job.problem, body.changes)
+        problem = parse_problem(doc)
+    except InputError as err:
+        path = err.path if err.path.startswith("changes") else "changes"
+        msg = err.message if path != "changes" else f"after the changes, {err}"
+        raise_input_error(path, msg)
+    limits.check_entities(problem, settings)
+    seconds = limits.time_limit(body.time_limit, settings.max_sync_time_limit,
+                                settings.max_sync_time_limit, "max_sync_time_limit")
+    changes = [c.model_dump(mode="json", exclude_none=True) for c in body.changes]
+    row = store.create_job(org, doc, seconds, body.seed, parent_id=job.id, changes=changes)
+    params = SolveParams(time_limit=seconds, seed=body.seed, workers=settings.solver_workers,
+                         reference=replan.restrict_plan(old_plan, problem), progress_plans=True)
+    runner.run_here(row.id, problem, params)
+    done = store.get(row.id)
+    assert done is not None
+    if done.plan is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                            f"replan job {row.id} ended {done.state} without a plan: {done.error}")
+    new_plan = parse_plan(done.plan, problem)
+    response.headers["Location"] = f"/v1/jobs/{row.id}"
+    return {
+        "job": job_status(done), "plan": done.plan,
+        "changes": replan.diff_plans(old_plan, new_plan, old_problem, problem, dropped),
+    }

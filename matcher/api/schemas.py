@@ -1,0 +1,314 @@
+"""Request and response bodies: the API's boundary, apart from the engine's data model.
+
+Problem and plan documents inside a request are parsed by `matcher.model.parse_problem` /
+`parse_plan`, so a bad document gives the same JSON path as the command line
+(``problem.needs[3].roles[0].min_count``); `matcher.api.errors` turns it into a 422.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from matcher.model import Fund as FundModel
+from matcher.model import (
+    InputError,
+    Need,
+    Plan,
+    Problem,
+    Volunteer,
+    parse_plan,
+    parse_problem,
+)
+from matcher.model import Venue as VenueModel
+
+INPUT_ERROR = "matcher_input"
+
+
+def input_error(path: str, message: str) -> PydanticCustomError:
+    """A validation error that carries a JSON path below the field it is raised for."""
+    return PydanticCustomError(INPUT_ERROR, "{message}", {"path": path, "message": message})
+
+
+def _problem(data: Any) -> Problem:
+    if isinstance(data, Problem):
+        return data
+    try:
+        return parse_problem(data)
+    except InputError as err:
+        raise input_error(err.path, err.message) from None
+
+
+def _plan(data: Any) -> Plan:
+    if isinstance(data, Plan):
+        return data
+    try:
+        return parse_plan(data)
+    except InputError as err:
+        raise input_error(err.path, err.message) from None
+
+
+ProblemDoc = Annotated[Problem, BeforeValidator(_problem)]
+PlanDoc = Annotated[Plan, BeforeValidator(_plan)]
+TimeLimit = Annotated[float, Field(gt=0, description="seconds; capped by the server's limit")]
+Seed = Annotated[int, Field(ge=0, le=2**31 - 1)]
+
+
+def check_plan_references(problem: Problem, plan: Plan, prefix: str = "plan") -> None:
+    """Every id the plan names exists in the problem (else a 422 naming the path)."""
+    try:
+        parse_plan(plan.model_dump(mode="json", exclude_none=True), problem)
+    except InputError as err:
+        raise input_error(f"{prefix}.{err.path}" if err.path else prefix, err.message) from None
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Response(BaseModel):
+    pass
+
+
+# --- solve and jobs --------------------------------------------------------------------------
+
+
+class SolveRequest(_Request):
+    problem: ProblemDoc
+    time_limit: TimeLimit | None = Field(
+        default=None, description="seconds; default and cap: the server's max_sync_time_limit"
+    )
+    seed: Seed = 0
+
+
+class JobRequest(_Request):
+    problem: ProblemDoc
+    time_limit: TimeLimit | None = Field(
+        default=None, description="seconds; default: the server's default_job_time_limit, "
+        "capped by max_job_time_limit"
+    )
+    seed: Seed = 0
+
+
+JobStateName = Literal["queued", "running", "done", "stopped", "interrupted", "failed"]
+
+
+class JobProgress(_Response):
+    stage: str | None = None
+    coverage: int | None = Field(None, description="coverage of the best plan so far")
+    bound: float | None = Field(None, description="best proven upper bound on coverage")
+    gap: float | None = Field(None, description="(bound - coverage) / bound")
+    elapsed: float | None = Field(None, description="seconds of solving so far")
+
+
+class JobStatus(_Response):
+    id: str
+    state: JobStateName
+    parent: str | None = Field(None, description="the job this one replans")
+    time_limit: float
+    seed: int
+    progress: JobProgress
+    has_plan: bool
+    error: str | None = None
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+# --- validate --------------------------------------------------------------------------------
+
+
+class ValidateRequest(_Request):
+    problem: ProblemDoc
+    plan: PlanDoc
+
+    @model_validator(mode="after")
+    def _references(self) -> ValidateRequest:
+        check_plan_references(self.problem, self.plan)
+        return self
+
+
+class ViolationOut(_Response):
+    rule: int = Field(description="SPEC rule number; 0 for a wrong objective or bound value")
+    message: str
+    ids: list[str]
+
+
+class ValidateResponse(_Response):
+    valid: bool
+    violations: list[ViolationOut]
+
+
+# --- recommend -------------------------------------------------------------------------------
+
+
+class RecommendRequest(_Request):
+    """Either `problem` and `plan` inline, or `job`: a finished job of yours (its problem and
+    final plan, parsed once and kept by the server)."""
+
+    problem: ProblemDoc | None = None
+    plan: PlanDoc | None = Field(default=None, description="the current plan (valid for the "
+                                 "problem)")
+    job: str | None = Field(default=None, min_length=1,
+                            description="instead of problem and plan: a finished job's id")
+    need: str = Field(min_length=1, description="id of the need to meet")
+    k: int = Field(default=3, ge=1, description="how many options; capped by the server")
+
+    @model_validator(mode="after")
+    def _references(self) -> RecommendRequest:
+        if self.job is not None:
+            if self.problem is not None or self.plan is not None:
+                raise input_error("job", "give either job, or problem and plan, not both")
+            return self
+        if self.problem is None or self.plan is None:
+            raise input_error("problem" if self.problem is None else "plan",
+                              "required field is missing (or give a job id)")
+        check_plan_references(self.problem, self.plan)
+        if not any(n.id == self.need for n in self.problem.needs):
+            raise input_error("need", f"no need with id {self.need!r}")
+        return self
+
+
+class VolunteerChoice(_Response):
+    volunteer: str
+    skill: str
+    distance_m: int
+    taken_from: str | None = Field(
+        None, description="the need this volunteer is moved from, if any"
+    )
+
+
+class VenueChoice(_Response):
+    venue: str
+    distance_m: int
+    taken_from: str | None = None
+
+
+class GrantChoice(_Response):
+    fund: str
+    amount: int
+
+
+class OptionOut(_Response):
+    rank: int
+    displaced: list[str] = Field(description="needs that would no longer be met")
+    displaced_weight: int
+    coverage_change: int = Field(description="the need's weight minus the displaced weight")
+    travel_m: int = Field(description="travel of the new assignments and booking")
+    volunteers: list[VolunteerChoice]
+    venue: VenueChoice | None
+    grants: list[GrantChoice]
+
+
+class RecommendResponse(_Response):
+    need: str
+    already_met: bool
+    options: list[OptionOut]
+    seconds: float
+
+
+# --- replan ----------------------------------------------------------------------------------
+
+
+class WithdrawVolunteer(_Request):
+    op: Literal["withdraw_volunteer"]
+    volunteer: str
+
+
+class CloseVenue(_Request):
+    op: Literal["close_venue"]
+    venue: str
+
+
+class AddNeed(_Request):
+    op: Literal["add_need"]
+    need: Need
+
+
+class CancelNeed(_Request):
+    op: Literal["cancel_need"]
+    need: str
+
+
+class GrowFund(_Request):
+    op: Literal["grow_fund"]
+    fund: str
+    amount: int = Field(gt=0, description="added to the fund's amount (minor units)")
+
+
+class AddVolunteer(_Request):
+    op: Literal["add_volunteer"]
+    volunteer: Volunteer
+
+
+class AddVenue(_Request):
+    op: Literal["add_venue"]
+    venue: VenueModel
+
+
+class AddFund(_Request):
+    op: Literal["add_fund"]
+    fund: FundModel
+
+
+CHANGE_OPS = frozenset(
+    ("withdraw_volunteer", "close_venue", "add_need", "cancel_need", "grow_fund",
+     "add_volunteer", "add_venue", "add_fund")
+)
+
+Change = Annotated[
+    WithdrawVolunteer | CloseVenue | AddNeed | CancelNeed | GrowFund | AddVolunteer | AddVenue
+    | AddFund,
+    Field(discriminator="op"),
+]
+
+
+class ReplanRequest(_Request):
+    changes: list[Change] = Field(min_length=1)
+    time_limit: TimeLimit | None = Field(
+        default=None, description="seconds; default and cap: the server's max_sync_time_limit"
+    )
+    seed: Seed = 0
+
+
+class AssignmentOut(_Response):
+    need: str
+    skill: str
+    volunteer: str
+
+
+class BookingOut(_Response):
+    need: str
+    venue: str
+
+
+class GrantOut(_Response):
+    need: str
+    fund: str
+    amount: int
+
+
+class PlanChanges(_Response):
+    """What differs between the previous plan and the new one."""
+
+    newly_met: list[str]
+    no_longer_met: list[str]
+    removed_needs: list[str] = Field(description="needs cancelled by the changes")
+    added_needs: list[str]
+    assignments_added: list[AssignmentOut]
+    assignments_removed: list[AssignmentOut]
+    bookings_added: list[BookingOut]
+    bookings_removed: list[BookingOut]
+    grants_added: list[GrantOut]
+    grants_removed: list[GrantOut]
+    dropped_pins: int = Field(description="pins and forbids dropped with a removed entity")
+    total: int = Field(description="assignments, bookings and grants added or removed")
+
+
+class ReplanResponse(_Response):
+    job: JobStatus
+    plan: Plan
+    changes: PlanChanges

@@ -1,0 +1,40 @@
+"""API settings, read from the environment (prefix ``MATCHER_``) by the API alone."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the API can be told from outside.
+
+    `api_keys` maps an API key to the organisation it belongs to, e.g.
+    ``MATCHER_API_KEYS='{"key1": "org1"}'``; with no keys configured every request is refused.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="MATCHER_", frozen=True)
+
+    database_url: str = "sqlite:///./matcher.db"
+    api_keys: dict[str, str] = Field(default_factory=dict)
+
+    max_body_bytes: int = Field(default=20_000_000, ge=1)
+    max_entities: int = Field(
+        default=50_000, ge=1, description="volunteers + venues + funds + needs in one problem"
+    )
+    max_sync_time_limit: float = Field(
+        default=10.0, gt=0, description="seconds; cap for /v1/solve, /v1/recommend and replan"
+    )
+    max_job_time_limit: float = Field(default=3600.0, gt=0, description="seconds; cap for jobs")
+    default_job_time_limit: float = Field(default=60.0, gt=0)
+    max_changes: int = Field(default=1_000, ge=1, description="changes in one replan request")
+    max_recommendations: int = Field(default=20, ge=1)
+
+    workers: int = Field(default=2, ge=1, description="jobs solved at the same time")
+    solver_workers: int = Field(default=2, ge=1, description="CP-SAT threads per solve")
+    stop_wait_seconds: float = Field(
+        default=30.0, gt=0, description="how long DELETE waits for a solver to stop"
+    )
+    event_poll_seconds: float = Field(
+        default=0.2, gt=0, description="how often an event stream looks for new events"
+    )
