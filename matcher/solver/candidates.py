@@ -382,9 +382,10 @@ def generate(problem: Problem, compiled: Compiled | None = None) -> Candidates:
 def _count(diag: dict[tuple[int, int], RoleDiag], need: I64, role: I64, attr: str) -> None:
     if len(need) == 0:
         return
-    pairs, counts = np.unique(np.stack([need, role], axis=1), axis=0, return_counts=True)
-    for (i, j), k in zip(pairs.tolist(), counts.tolist(), strict=True):
-        setattr(diag[(i, j)], attr, k)
+    width = int(role.max()) + 1
+    counts = np.bincount(need * width + role)
+    for key in np.flatnonzero(counts).tolist():
+        setattr(diag[(key // width, key % width)], attr, int(counts[key]))
 
 
 def _count_venue(diag: dict[int, VenueDiag], need: I64, attr: str) -> None:

@@ -368,10 +368,17 @@ def _solve_sub(
                                on_solution, stop)
         results.append(res)
         if sol is None:
-            if res.status == "infeasible":
+            if res.status == "infeasible" or best is None:
                 return results, None, None
-            # No solution this stage (time): keep the previous stage's solution.
-            break
+            # Nothing better found in time: hold the incumbent's value of this stage.
+            if name == "fairness":
+                achieved = sp.fairness_of(best.met)
+                fair_info = (achieved, Fraction(1))
+                mm.hold_fairness(achieved)
+            else:
+                held = sp.stage_value(name, best)
+                mm.model.add(expr >= held if maximize else expr <= held)
+            continue
         best = sol
         assert res.value is not None and res.bound is not None
         value = int(round(res.value))
@@ -380,10 +387,12 @@ def _solve_sub(
             tally.bound[idx] = float(np.floor(res.bound + 1e-6))
             tally.report(name)
         if name == "fairness":
-            fair_info = (Fraction(value, scale),
-                         Fraction(int(np.floor(res.bound + 1e-6)), scale))
-        # Hold this stage's value in the next ones.
-        if maximize:
+            # Hold the exact fraction the solution reaches (the optimum when proven).
+            achieved = sp.fairness_of(sol.met)
+            top = Fraction(min(scale, int(np.floor(res.bound + 1e-6)) + 1), scale)
+            fair_info = (achieved, achieved if res.status == "optimal" else max(achieved, top))
+            mm.hold_fairness(achieved)
+        elif maximize:
             mm.model.add(expr >= value)
         else:
             mm.model.add(expr <= value)
@@ -449,8 +458,6 @@ def _plan(
         exact = fv(problem, met.tolist(), fair.region_depth)
         fair_value = float(exact)
         fair_bound = float(fairness_bound) if fairness_bound is not None else fair_value
-        if fairness is not None and proven:
-            fair_bound = float(fairness)
     why = explain.Explainer(problem, cand, met, v_on, u_on, g_amt, possible, proven)
     unmet = [Unmet(need=n.id, reasons=why.reasons(i)) for i, n in enumerate(needs) if not met[i]]
     bound = max(float(coverage), bound_cov if not proven else float(coverage))

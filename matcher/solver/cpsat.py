@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -83,6 +84,33 @@ class SubProblem:
 
     def max_coverage(self) -> int:
         return int(self.weight.sum())
+
+    def stage_value(self, name: str, sol: Solution) -> int:
+        """A solution's value of one integer stage (coverage, fill, stability, travel)."""
+        if name == "coverage":
+            return int(self.weight[sol.met].sum())
+        if name == "fill":
+            staffed = np.bincount(self.v_need[sol.v], minlength=len(self.needs))
+            mins = np.array([sum(r) for r in self.role_min], dtype=np.int64)
+            return int((self.weight * (staffed - mins))[sol.met].sum())
+        if name == "travel":
+            return int(self.v_dist[sol.v].sum() + self.u_dist[sol.u].sum())
+        if name == "stability":
+            changes = 0
+            for ref, on in ((self.ref_v, sol.v), (self.ref_u, sol.u), (self.ref_f, sol.g > 0)):
+                if ref is not None:
+                    changes += int((ref != on).sum())
+            return changes
+        raise ValueError(f"no integer stage {name!r}")
+
+    def fairness_of(self, met: NDArray[np.bool_]) -> Fraction:
+        """The exact fairness of a set of met needs (groups' totals are global)."""
+        assert self.group is not None and self.group_total is not None
+        got: dict[int, int] = dict.fromkeys(self.group_total, 0)
+        for gid, w, on in zip(self.group.tolist(), self.weight.tolist(), met.tolist()):
+            if on:
+                got[gid] += w
+        return min(Fraction(got[g], t) for g, t in self.group_total.items())
 
 
 @dataclass
@@ -296,21 +324,40 @@ class MatchModel:
                 terms.append(1 - z if used else z)
         return sum(terms)
 
-    def fairness_scaled(self) -> tuple[Any, int]:
-        """Min over groups of met/total weight, as an integer t with the value t / scale."""
-        sp, m = self.sp, self.model
-        assert sp.group is not None and sp.group_total is not None
-        totals = sp.group_total
-        scale = int(np.lcm.reduce(np.array(list(totals.values()), dtype=np.int64)))
-        t = m.new_int_var(0, scale, "fairness")
+    def group_weights(self) -> dict[int, Any]:
+        """Met weight per fairness group (as linear expressions)."""
+        sp = self.sp
+        assert sp.group is not None
         w = sp.weight.tolist()
         groups: dict[int, list[int]] = {}
         for i, gid in enumerate(sp.group.tolist()):
             groups.setdefault(gid, []).append(i)
+        return {gid: sum(w[i] * self.met[i] for i in members) for gid, members in groups.items()}
+
+    def fairness_scaled(self) -> tuple[Any, int]:
+        """Min over groups of met/total weight, as an integer t with t / scale <= the value.
+
+        The scale is max(total)^2 + 1: two distinct fractions with denominators <= max(total)
+        differ by more than 1/scale, so the optimal t pins the exact optimal fraction down
+        (see `exact_fairness`).
+        """
+        sp, m = self.sp, self.model
+        assert sp.group_total is not None
+        totals = sp.group_total
+        scale = max(totals.values()) ** 2 + 1
+        t = m.new_int_var(0, scale, "fairness")
+        met_w = self.group_weights()
         for gid, total in totals.items():
-            members = groups.get(gid, [])
-            m.add(t <= (scale // total) * sum(w[i] * self.met[i] for i in members))
+            m.add(total * t <= scale * met_w.get(gid, 0))
         return t, scale
+
+    def hold_fairness(self, value: Fraction) -> None:
+        """Every group's met share at least `value` (exact, integer coefficients)."""
+        sp = self.sp
+        assert sp.group_total is not None
+        met_w = self.group_weights()
+        for gid, total in sp.group_total.items():
+            self.model.add(value.denominator * met_w.get(gid, 0) >= value.numerator * total)
 
     # --- solving ------------------------------------------------------------------------------
 
