@@ -46,7 +46,8 @@ def plot_coverage(results: list[dict[str, Any]], path: Path, scenario: str,
         t_max = max(t_max, end)
         if r.get("error") or r.get("found") is False:
             why = r.get("error") or r.get("note") or "no plan"
-            ax.plot([], [], color=colour, label=f"{label}: no plan ({why[:60]})")
+            why = "model too large" if "too large" in why else why.split(";")[0][:50]
+            ax.plot([], [], color=colour, label=f"{label}: no plan ({why})")
             continue
         cov = sorted((float(h["elapsed"]), float(h["coverage"])) for h in hist
                      if h.get("coverage") is not None)
@@ -57,11 +58,13 @@ def plot_coverage(results: list[dict[str, Any]], path: Path, scenario: str,
                     label=f"{label}: {r['coverage']} (no bound)")
             continue
         xs, ys = _steps(cov, end)
-        ax.step(xs, ys, where="post", color=colour, label=f"{label} coverage")
+        ax.step(xs, ys, where="post", color=colour, marker=".", markevery=list(range(len(cov))),
+                label=f"{label} coverage")
         if bnd:
             bx, by = _steps(bnd, end)
             ax.step(bx, by, where="post", color=colour, linestyle="--",
                     label=f"{label} bound")
+    ax.axvline(time_limit, color="grey", linestyle=":", linewidth=1, label="time limit")
     ax.set_xlabel("seconds since the method started")
     ax.set_ylabel("priority-weighted coverage")
     ax.set_title(f"Coverage and proven bound over time: {scenario} "

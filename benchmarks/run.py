@@ -122,7 +122,8 @@ def rows_for(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "first_s": None if err else r.get("first_s"),
             "final_s": None if err else r.get("final_s"),
             "peak_mb": r.get("peak_mb"),
-            "valid": None if err else r.get("valid"),
+            # An all-unmet fallback (no plan found) is not the method's plan: no verdict.
+            "valid": None if err or not r.get("found", True) else r.get("valid"),
             "violations": None if err else r.get("violations"),
             "cov_vs_greedy": None, "travel_vs_greedy": None,
             "note": err or r.get("note", ""),

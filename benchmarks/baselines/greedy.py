@@ -67,8 +67,9 @@ def solve(problem: Problem, time_limit: float) -> tuple[Plan, list[dict[str, Any
         if vs is None or not len(vs):
             return np.zeros(0, dtype=np.int64)
         d = haversine_m(a.v_lat[vs], a.v_lon[vs], a.n_lat[i], a.n_lon[i])
-        ok = d <= a.v_lim[vs]
-        ok &= a.vol_fits(vs, int(a.n_start[i]), int(a.n_end[i]))
+        near = d <= a.v_lim[vs]
+        vs, d = vs[near], d[near]
+        ok = a.vol_fits(vs, int(a.n_start[i]), int(a.n_end[i]))
         order = np.argsort(d[ok], kind="stable")
         return vs[ok][order]
 
