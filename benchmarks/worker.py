@@ -41,8 +41,10 @@ def run_method(problem: Any, method: str, time_limit: float,
         t0 = time.monotonic()
         res = solve(problem, SolveParams(time_limit=time_limit, seed=0, workers=2))
         final = time.monotonic() - t0
-        hist = [{"elapsed": h.elapsed, "coverage": h.coverage, "bound": h.bound, "stage": h.stage}
-                for h in res.history]
+        hist: list[dict[str, Any]] = [
+            {"elapsed": h.elapsed, "coverage": h.coverage, "bound": h.bound, "stage": h.stage}
+            for h in res.history
+        ]
         hist.append({"elapsed": final, "coverage": res.plan.objective.coverage,
                      "bound": res.plan.bound.coverage, "final": True})
         first = res.first_solution_seconds
@@ -59,7 +61,7 @@ def run_method(problem: Any, method: str, time_limit: float,
     t0 = time.monotonic()
     plan, hist = mod.solve(problem, time_limit, **extra)
     final = time.monotonic() - t0
-    firsts = [h["elapsed"] for h in hist if h.get("coverage") is not None]
+    firsts = [float(h["elapsed"]) for h in hist if h.get("coverage") is not None]
     first = min(firsts) if firsts else None
     if plan.stats.get("found") is False or plan.stats.get("gave_up"):
         first = None

@@ -133,12 +133,12 @@ class Arrays:
         """Rule 3 for volunteers `vols` and need interval(s) [start, end)."""
         s = np.asarray(start, dtype=np.int64).reshape(-1, 1)
         e = np.asarray(end, dtype=np.int64).reshape(-1, 1)
-        return ((self.v_ws[vols] <= s) & (e <= self.v_we[vols])).any(axis=1)
+        return np.asarray(((self.v_ws[vols] <= s) & (e <= self.v_we[vols])).any(axis=1))
 
     def venue_fits(self, venues: I64, start: int | I64, end: int | I64) -> NDArray[np.bool_]:
         s = np.asarray(start, dtype=np.int64).reshape(-1, 1)
         e = np.asarray(end, dtype=np.int64).reshape(-1, 1)
-        return ((self.u_ws[venues] <= s) & (e <= self.u_we[venues])).any(axis=1)
+        return np.asarray(((self.u_ws[venues] <= s) & (e <= self.u_we[venues])).any(axis=1))
 
     def venue_ok(self, i: int, venues: I64) -> tuple[NDArray[np.bool_], I64]:
         """Rules 6, 7, the window part of 8, and forbids, for need i and `venues`."""

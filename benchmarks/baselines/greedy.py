@@ -117,10 +117,10 @@ def solve(problem: Problem, time_limit: float) -> tuple[Plan, list[dict[str, Any
             else:
                 us = np.arange(n_u, dtype=np.int64)
                 if n_u:
-                    ok, d = a.venue_ok(i, us)
-                    for u in us[ok][np.argsort(d[ok], kind="stable")]:
-                        if free(busy_u[int(u)], s, e):
-                            booking = int(u)
+                    ok, du = a.venue_ok(i, us)
+                    for uu in us[ok][np.argsort(du[ok], kind="stable")]:
+                        if free(busy_u[int(uu)], s, e):
+                            booking = int(uu)
                             break
                 if booking is None:
                     return False, [], None, []
