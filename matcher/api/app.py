@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        runner.start()
         yield
         # Running jobs stop with their best plan kept (state 'interrupted').
         await anyio.to_thread.run_sync(runner.shutdown, settings.stop_wait_seconds)

@@ -13,9 +13,12 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from matcher.api.schemas import CHANGE_OPS, INPUT_ERROR
@@ -72,8 +75,23 @@ async def _validation_handler(_request: Request, exc: Exception) -> JSONResponse
     return JSONResponse(status_code=422, content={"detail": detail})
 
 
+async def _http_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:
+        # Starlette lists only the methods of the first route matching the path; a client
+        # (and the schema) expects every method the path has.
+        methods: set[str] = set()
+        for route in request.app.router.routes:
+            if isinstance(route, BaseRoute) and route.matches(request.scope)[0] != Match.NONE:
+                methods |= set(getattr(route, "methods", None) or ())
+        headers = {**(exc.headers or {}), "Allow": ", ".join(sorted(methods))}
+        exc = StarletteHTTPException(405, exc.detail, headers=headers)
+    return await http_exception_handler(request, exc)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_handler)
 
 
 class BodyLimitMiddleware:

@@ -29,20 +29,33 @@ class _Active:
     reason: StopReason | None = None
 
 
+class RunnerClosed(RuntimeError):
+    """The runner is shutting down and takes no new jobs."""
+
+
 class JobRunner:
     """Runs queued jobs; `stop` asks a job to end early and waits for its solver."""
 
     def __init__(self, store: Store, workers: int) -> None:
         self.store = store
+        self._workers = workers
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="matcher-job")
         self._lock = threading.Lock()
         self._active: dict[str, _Active] = {}
         self._closed = False
 
+    def start(self) -> None:
+        """Take jobs again after a `shutdown` (an app's lifespan may run more than once)."""
+        with self._lock:
+            if self._closed:
+                self._pool = ThreadPoolExecutor(max_workers=self._workers,
+                                                thread_name_prefix="matcher-job")
+                self._closed = False
+
     def submit(self, job_id: str, problem: Problem, params: SolveParams) -> None:
         with self._lock:
             if self._closed:
-                raise RuntimeError("the job runner is shut down")
+                raise RunnerClosed("the server is shutting down and takes no new jobs")
             self._active[job_id] = _Active()
         self._pool.submit(self._run, job_id, problem, params)
 
@@ -51,7 +64,7 @@ class JobRunner:
         stoppable through `stop` and `shutdown`."""
         with self._lock:
             if self._closed:
-                raise RuntimeError("the job runner is shut down")
+                raise RunnerClosed("the server is shutting down and takes no new jobs")
             self._active[job_id] = _Active()
         self._run(job_id, problem, params)
 

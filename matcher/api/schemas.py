@@ -26,6 +26,9 @@ from matcher.model import (
 from matcher.model import Venue as VenueModel
 
 INPUT_ERROR = "matcher_input"
+# SPEC bounds no number, but the solver's integer arithmetic (int64, CP-SAT) needs some room:
+# amounts, weights, hours and distances far beyond any real problem are refused here.
+MAX_NUMBER = 10**12
 
 
 def input_error(path: str, message: str) -> PydanticCustomError:
@@ -33,13 +36,35 @@ def input_error(path: str, message: str) -> PydanticCustomError:
     return PydanticCustomError(INPUT_ERROR, "{message}", {"path": path, "message": message})
 
 
+def _huge_number(data: Any, path: str = "") -> str | None:
+    """The JSON path of the first number beyond +-MAX_NUMBER, if any."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            found = _huge_number(value, f"{path}.{key}" if path else str(key))
+            if found is not None:
+                return found
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            found = _huge_number(value, f"{path}[{i}]")
+            if found is not None:
+                return found
+    elif isinstance(data, int | float) and not isinstance(data, bool) and (
+            abs(data) > MAX_NUMBER):
+        return path
+    return None
+
+
 def _problem(data: Any) -> Problem:
     if isinstance(data, Problem):
         return data
     try:
-        return parse_problem(data)
+        problem = parse_problem(data)
     except InputError as err:
         raise input_error(err.path, err.message) from None
+    huge = _huge_number(data)
+    if huge is not None:
+        raise input_error(huge, f"must be within +-{MAX_NUMBER:.0e} (a limit of this server)")
+    return problem
 
 
 def _plan(data: Any) -> Plan:

@@ -14,7 +14,8 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from matcher.api import limits, replan
 from matcher.api.deps import JobDep, OrgDep, RunnerDep, SettingsDep, StoreDep
 from matcher.api.errors import raise_input_error
-from matcher.api.responses import JOB_ERRORS, Message
+from matcher.api.jobs import RunnerClosed
+from matcher.api.responses import JOB_ERRORS, SERVICE_UNAVAILABLE, Message, as_json
 from matcher.api.schemas import (
     JobProgress,
     JobRequest,
@@ -50,7 +51,8 @@ def job_status(row: JobRow) -> JobStatus:
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=JobStatus,
-             responses=JOB_ERRORS, summary="Submit a problem as a job")
+             responses={**JOB_ERRORS, **SERVICE_UNAVAILABLE},
+             summary="Submit a problem as a job")
 def create_job(body: JobRequest, org: OrgDep, settings: SettingsDep, store: StoreDep,
                runner: RunnerDep, response: Response) -> JobStatus:
     """Queue a solve; follow it with GET /v1/jobs/{id} or its event stream."""
@@ -61,7 +63,11 @@ def create_job(body: JobRequest, org: OrgDep, settings: SettingsDep, store: Stor
     row = store.create_job(org, doc, seconds, body.seed)
     params = SolveParams(time_limit=seconds, seed=body.seed, workers=settings.solver_workers,
                          progress_plans=True)
-    runner.submit(row.id, body.problem, params)
+    try:
+        runner.submit(row.id, body.problem, params)
+    except RunnerClosed as err:
+        store.finish(row.id, "interrupted", error=str(err))
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(err)) from None
     response.headers["Location"] = f"/v1/jobs/{row.id}"
     return job_status(row)
 
@@ -86,8 +92,7 @@ def get_plan(job: JobDep, response: Response) -> dict[str, Any]:
 
 
 @router.delete("/{job_id}", response_model=JobStatus,
-               responses={**JOB_ERRORS, 503: {"model": Message,
-                                              "description": "the solver did not stop in time"}},
+               responses={**JOB_ERRORS, **SERVICE_UNAVAILABLE},
                summary="Stop a job early, keeping its best plan")
 def stop_job(job: JobDep, store: StoreDep, runner: RunnerDep,
              settings: SettingsDep) -> JobStatus:
@@ -102,8 +107,9 @@ def stop_job(job: JobDep, store: StoreDep, runner: RunnerDep,
 
 
 @router.get("/{job_id}/events", response_class=EventSourceResponse,
-            responses={**JOB_ERRORS, 200: {"description": "improvements as server-sent events",
-                                            "content": {"text/event-stream": {}}}},
+            responses={**as_json(JOB_ERRORS), 200: {
+                "description": "improvements as server-sent events",
+                "content": {"text/event-stream": {}}}},
             summary="Stream a job's improvements as server-sent events")
 async def job_events(
     job: JobDep, store: StoreDep, settings: SettingsDep,
@@ -132,8 +138,8 @@ async def job_events(
 
 @router.post("/{job_id}/replan", status_code=status.HTTP_201_CREATED,
              response_model=ReplanResponse, response_model_exclude_none=True,
-             responses={**JOB_ERRORS, 409: {"model": Message,
-                                            "description": "the job has not finished"}},
+             responses={**JOB_ERRORS, **SERVICE_UNAVAILABLE,
+                        409: {"model": Message, "description": "the job has not finished"}},
              summary="Re-solve a finished job's problem after changes, changing little")
 def replan_job(job: JobDep, body: ReplanRequest, org: OrgDep, settings: SettingsDep,
                store: StoreDep, runner: RunnerDep, response: Response) -> dict[str, Any]:
@@ -165,7 +171,11 @@ def replan_job(job: JobDep, body: ReplanRequest, org: OrgDep, settings: Settings
     row = store.create_job(org, doc, seconds, body.seed, parent_id=job.id, changes=changes)
     params = SolveParams(time_limit=seconds, seed=body.seed, workers=settings.solver_workers,
                          reference=replan.restrict_plan(old_plan, problem), progress_plans=True)
-    runner.run_here(row.id, problem, params)
+    try:
+        runner.run_here(row.id, problem, params)
+    except RunnerClosed as err:
+        store.finish(row.id, "interrupted", error=str(err))
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(err)) from None
     done = store.get(row.id)
     assert done is not None
     if done.plan is None:
