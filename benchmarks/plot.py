@@ -80,8 +80,10 @@ def plot_coverage(results: list[dict[str, Any]], path: Path, scenario: str,
 def main(argv: list[str]) -> int:
     src = Path(argv[0]) if argv else Path(__file__).with_name("out") / "results.json"
     scenario = argv[1] if len(argv) > 1 else "yibin"
-    results = [r for r in json.loads(src.read_text(encoding="utf-8"))
-               if r["scenario"] == scenario]
+    data = json.loads(src.read_text(encoding="utf-8"))
+    if isinstance(data, dict):
+        data = data["results"]
+    results = [r for r in data if r["scenario"] == scenario]
     if not results:
         print(f"no results for {scenario} in {src}", file=sys.stderr)
         return 1

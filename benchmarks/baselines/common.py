@@ -465,8 +465,7 @@ def choose_weights(a: Arrays, pairs: Pairs, limit: int) -> Weights:
             if top <= limit:
                 exact = unit == 1 and with_fill and (fair_scale == 0 or fair_scale < 1_000_000)
                 if unit != 1:
-                    notes.append("travel in units of " + (f"{unit} m" if unit else
-                                                          "nothing (dropped)"))
+                    notes.append(f"travel in units of {unit} m" if unit else "travel dropped")
                 if not with_fill:
                     notes.append("fill dropped")
                 if fair_scale >= 1_000_000:
