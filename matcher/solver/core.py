@@ -53,9 +53,13 @@ BATCH_SIZE = 20_000  # small components are merged into models of about this man
 
 @dataclass
 class PinMap:
-    """Pins as candidate pair indices; `broken` lists pins outside the candidates."""
+    """Pins as candidate pair indices; `broken` lists pins outside the candidates.
 
-    v: list[int]
+    A volunteer pin is the tuple of all the volunteer's pairs with the need (one per role
+    the volunteer could fill): the pin holds when exactly one of them is chosen.
+    """
+
+    v: list[tuple[int, ...]]
     u: list[int]
     f: list[tuple[int, int]]
     broken: list[tuple[int, str]]  # (pin position in problem.pins, why)
@@ -64,17 +68,19 @@ class PinMap:
 def _map_pins(problem: Problem, cand: Candidates, possible: NDArray[np.bool_]) -> PinMap:
     c = cand.compiled
     pm = PinMap([], [], [], [])
-    v_key = {(int(v), int(n)): k for k, (v, n) in enumerate(zip(cand.v_vol, cand.v_need))}
+    v_key: dict[tuple[int, int], tuple[int, ...]] = {}
+    for kv, (v, n) in enumerate(zip(cand.v_vol, cand.v_need)):
+        v_key[(int(v), int(n))] = v_key.get((int(v), int(n)), ()) + (kv,)
     u_key = {(int(u), int(n)): k for k, (u, n) in enumerate(zip(cand.u_venue, cand.u_need))}
     f_key = {(int(f), int(n)): k for k, (f, n) in enumerate(zip(cand.f_fund, cand.f_need))}
     for p, pin in enumerate(problem.pins):
         n = c.need_index[pin.need]
         if pin.volunteer is not None:
-            k = v_key.get((c.vol_index[pin.volunteer], n))
-            if k is None:
+            ks = v_key.get((c.vol_index[pin.volunteer], n))
+            if ks is None:
                 pm.broken.append((p, explain.why_not_volunteer(problem, cand, pin.volunteer, n)))
                 continue
-            pm.v.append(k)
+            pm.v.append(ks)
         elif pin.venue is not None:
             k = u_key.get((c.venue_index[pin.venue], n))
             if k is None:
@@ -150,7 +156,7 @@ def _subproblem(
         u_venue=cand.u_venue[uk], u_need=local[cand.u_need[uk]], u_dist=cand.u_dist[uk],
         f_fund=cand.f_fund[fk], f_need=local[cand.f_need[fk]], f_cap=cand.f_cap[fk],
         fund_amount={f: int(c.fund_amount[f]) for f in sorted(funds)},
-        pin_v=[vpos[k] for k in pins.v if k in vpos],
+        pin_v=[tuple(vpos[k] for k in ks) for ks in pins.v if ks[0] in vpos],
         pin_u=[upos[k] for k in pins.u if k in upos],
         pin_f=[(fpos[k], a) for k, a in pins.f if k in fpos],
     )
@@ -404,7 +410,8 @@ def _solve_sub(
 
 
 def _hint_keeps_pins(sp: SubProblem, sol: Solution) -> bool:
-    return (all(sol.v[k] for k in sp.pin_v) and all(sol.u[k] for k in sp.pin_u)
+    return (all(sum(bool(sol.v[k]) for k in ks) == 1 for ks in sp.pin_v)
+            and all(sol.u[k] for k in sp.pin_u)
             and all(sol.g[k] == a for k, a in sp.pin_f))
 
 

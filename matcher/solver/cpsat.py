@@ -62,8 +62,9 @@ class SubProblem:
     f_need: I64
     f_cap: I64
     fund_amount: dict[int, int]
-    # pins, as indices into the pair arrays (fund pins carry their amount)
-    pin_v: list[int] = field(default_factory=list)
+    # pins, as indices into the pair arrays (fund pins carry their amount); a volunteer pin
+    # lists the volunteer's pairs with the need, one per role it could fill
+    pin_v: list[tuple[int, ...]] = field(default_factory=list)
     pin_u: list[int] = field(default_factory=list)
     pin_f: list[tuple[int, int]] = field(default_factory=list)
     # fairness: group id per local need, and every group's total weight (global)
@@ -274,8 +275,9 @@ class MatchModel:
         """Rule 14: every pin in the plan (forbids were dropped with the candidates)."""
         m = self.model
         items: list[tuple[str, int, Any]] = []
-        for p, k in enumerate(self.sp.pin_v):
-            items.append(("v", p, self.x[k] == 1))
+        for p, ks in enumerate(self.sp.pin_v):
+            # The volunteer fills one of the need's roles, whichever (rule 5: only one).
+            items.append(("v", p, sum(self.x[k] for k in ks) == 1))
         for p, k in enumerate(self.sp.pin_u):
             items.append(("u", p, self.y[k] == 1))
         for p, (k, amount) in enumerate(self.sp.pin_f):

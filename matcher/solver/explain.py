@@ -16,7 +16,15 @@ from datetime import datetime
 import numpy as np
 from numpy.typing import NDArray
 
-from matcher.derived import distance_m, epoch, fits, fund_eligible, limit_m, windows
+from matcher.derived import (
+    distance_m,
+    epoch,
+    fairness_value,
+    fits,
+    fund_eligible,
+    limit_m,
+    windows,
+)
 from matcher.model import Need, Plan, PlanBound, PlanObjective, Problem, Unmet
 from matcher.solver.candidates import Candidates
 
@@ -163,8 +171,15 @@ def infeasible_plan(problem: Problem, cand: Candidates, pins: list[tuple[int, st
             f"nothing was assigned because the pins cannot all hold ({summary}); remove or "
             "change those pins"]
         unmet.append(Unmet(need=n.id, reasons=reasons))
-    return Plan(problem=problem.name, status="infeasible", objective=PlanObjective(),
-                bound=PlanBound(coverage=0), unmet=unmet)
+    # SPEC: `objective` holds the plan's own values, fairness too when asked for; a plan
+    # that meets nothing has fairness 0 (or 1 with no needs), and that is also its bound.
+    fair = None
+    if problem.objective.fairness is not None:
+        fair = float(fairness_value(problem, [False] * len(problem.needs),
+                                    problem.objective.fairness.region_depth))
+    return Plan(problem=problem.name, status="infeasible",
+                objective=PlanObjective(fairness=fair),
+                bound=PlanBound(coverage=0, fairness=fair), unmet=unmet)
 
 
 # --- (b), (c) competition -------------------------------------------------------------------
@@ -290,7 +305,9 @@ class Explainer:
                 out.append(f"pins hold resources it needs: {named}; unpin them to free those "
                            "resources")
             my_w = int(c.weight[i])
-            if any(int(c.weight[n]) < my_w for n in blockers):
+            # Lighter needs holding its resources by choice, not by a pin, cost more elsewhere.
+            if any(int(c.weight[n]) < my_w for n in blockers
+                   if problem.needs[n].id not in self.pinned_needs):
                 out.append(f"its weight is {my_w}: meeting it would cost more weighted coverage "
                            "elsewhere than it adds")
             return out

@@ -47,10 +47,14 @@ def greedy(sp: SubProblem) -> Solution:
             return False
         return free(vol_busy.get(v, []), s, e)
 
-    pinned = {int(sp.v_need[k]) for k in sp.pin_v} | {int(sp.u_need[k]) for k in sp.pin_u}
+    pinned = {int(sp.v_need[ks[0]]) for ks in sp.pin_v} | {int(sp.u_need[k]) for k in sp.pin_u}
     pinned |= {int(sp.f_need[k]) for k, _ in sp.pin_f}
     order = sorted(range(n), key=lambda i: (i not in pinned, -int(sp.weight[i]), i))
-    pin_v = set(sp.pin_v)
+    pin_groups: dict[int, list[tuple[int, ...]]] = {}
+    for pin_ks in sp.pin_v:
+        need_pins = pin_groups.setdefault(int(sp.v_need[pin_ks[0]]), [])
+        if pin_ks not in need_pins:
+            need_pins.append(pin_ks)
     pin_u_of = {int(sp.u_need[k]): k for k in sp.pin_u}
     pin_f = dict(sp.pin_f)
     for i in order:
@@ -59,14 +63,26 @@ def greedy(sp: SubProblem) -> Solution:
         used: set[int] = set()
         ok = True
         ks = v_by_need.get(i, [])
-        # Pinned volunteers first, then nearest per role.
-        for k in ks:
-            if k in pin_v:
-                if v_vol[k] in used or not vol_ok(v_vol[k], s, e):
-                    ok = False
-                    break
-                chosen_v.append(k)
-                used.add(v_vol[k])
+        # Pinned volunteers first (each in the role with room that misses the most), then
+        # the nearest per role.
+        for group in pin_groups.get(i, []):
+            v = v_vol[group[0]]
+            if v in used or not vol_ok(v, s, e):
+                ok = False
+                break
+            best: tuple[tuple[int, int], int] | None = None
+            for k in group:
+                j = v_role[k]
+                have = sum(1 for c in chosen_v if v_role[c] == j)
+                if have < sp.role_count[i][j]:
+                    key = (sp.role_min[i][j] - have, -k)
+                    if best is None or key > best[0]:
+                        best = (key, k)
+            if best is None:
+                ok = False
+                break
+            chosen_v.append(best[1])
+            used.add(v)
         if not ok:
             continue
         for j, lo in enumerate(sp.role_min[i]):

@@ -1,0 +1,124 @@
+"""Candidate generation against SPEC's per-pair rules checked naively, pair by pair.
+
+`matcher.solver.candidates.generate` is vectorised (KD-tree on unit vectors, sorted window
+keys, feature matrices); here every volunteer x need x role, venue x need and fund x need
+pair is checked on its own with `matcher.derived` scalars, and the two sets must be equal,
+distances and fund caps included.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from hypothesis import HealthCheck, given, settings
+from problem_factory import (
+    CENTRE,
+    Sizes,
+    boundary_problems,
+    iso,
+    naive_pairs,
+    problems,
+)
+
+from matcher.model import parse_problem
+from matcher.solver.candidates import Candidates, generate
+
+SETTINGS = settings(max_examples=150, deadline=None, database=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+
+def _solver_pairs(cand: Candidates) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    p = cand.compiled.problem
+    vols = [(p.volunteers[int(v)].id, p.needs[int(n)].id, int(r), int(d))
+            for v, n, r, d in zip(cand.v_vol, cand.v_need, cand.v_role, cand.v_dist,
+                                  strict=True)]
+    venues = [(p.venues[int(u)].id, p.needs[int(n)].id, int(d))
+              for u, n, d in zip(cand.u_venue, cand.u_need, cand.u_dist, strict=True)]
+    funds = [(p.funds[int(f)].id, p.needs[int(n)].id, int(c))
+             for f, n, c in zip(cand.f_fund, cand.f_need, cand.f_cap, strict=True)]
+    return vols, venues, funds
+
+
+def _check(doc: dict) -> None:
+    problem = parse_problem(doc)
+    cand = generate(problem)
+    vols, venues, funds = _solver_pairs(cand)
+    want = naive_pairs(problem)
+    # No pair twice, and exactly the naive sets (distances and caps included).
+    assert len(vols) == len(set(vols))
+    assert len(venues) == len(set(venues))
+    assert len(funds) == len(set(funds))
+    assert set(vols) == want.volunteers
+    assert set(venues) == want.venues
+    assert set(funds) == want.funds
+    # Pairs are sorted by need (the solver relies on it).
+    for arr in (cand.v_need, cand.u_need, cand.f_need):
+        assert list(arr) == sorted(arr)
+    # The per-requirement counts that explanations use agree with the pairs.
+    per_role = Counter((n, j) for _, n, j, _ in want.volunteers)
+    for i, need in enumerate(problem.needs):
+        for j in range(len(need.roles)):
+            assert cand.role_diag[(i, j)].final == per_role[(need.id, j)]
+        if need.venue is not None:
+            assert cand.venue_diag[i].final == sum(1 for _, n, _ in want.venues if n == need.id)
+        assert int(cand.fund_total[i]) == sum(c for _, n, c in want.funds if n == need.id)
+        assert int(cand.fund_count[i]) == sum(1 for _, n, _ in want.funds if n == need.id)
+
+
+@SETTINGS
+@given(problems(Sizes(volunteers=8, venues=4, funds=4, needs=8, pins=0, forbids=4)))
+def test_candidates_equal_naive_pairs(doc: dict) -> None:
+    _check(doc)
+
+
+@SETTINGS
+@given(boundary_problems(Sizes(volunteers=6, venues=4, funds=3, needs=6, pins=0, forbids=2)))
+def test_candidates_equal_naive_pairs_on_exact_limits(doc: dict) -> None:
+    _check(doc)
+
+
+def _loc(dlat: float = 0.0, dlon: float = 0.0) -> dict:
+    return {"lat": CENTRE[0] + dlat, "lon": CENTRE[1] + dlon}
+
+
+def test_boundaries_by_hand() -> None:
+    """Exact boundaries, each kept and broken once: travel limit, window ends, expiry."""
+    need = {"id": "n1", "location": _loc(), "start": iso(14 * 60), "end": iso(16 * 60),
+            "priority": 3, "roles": [{"skill": "teaching", "count": 3}], "funding": 100,
+            "category": "wish", "region": "341181/001"}
+    doc = {
+        "volunteers": [
+            {"id": "same_place_zero_km", "location": _loc(), "skills": ["teaching"],
+             "max_travel_km": 0},
+            {"id": "window_exact", "location": _loc(), "skills": ["teaching"],
+             "availability": [{"start": iso(14 * 60), "end": iso(16 * 60)}]},
+            {"id": "window_one_minute_short", "location": _loc(), "skills": ["teaching"],
+             "availability": [{"start": iso(14 * 60), "end": iso(16 * 60 - 1)}]},
+            {"id": "two_windows_touching", "location": _loc(), "skills": ["teaching"],
+             "availability": [{"start": iso(13 * 60), "end": iso(15 * 60)},
+                              {"start": iso(15 * 60), "end": iso(17 * 60)}]},
+            {"id": "hours_exact", "location": _loc(), "skills": ["teaching"], "max_hours": 2},
+            {"id": "hours_short", "location": _loc(), "skills": ["teaching"],
+             "max_hours": 1.99},
+            {"id": "utc_window", "location": _loc(), "skills": ["teaching"],
+             "availability": [{"start": "2026-12-05T06:00:00+00:00",
+                               "end": "2026-12-05T08:00:00+00:00"}]},
+        ],
+        "funds": [
+            {"id": "expires_at_start", "amount": 50, "expires": iso(14 * 60)},
+            {"id": "expired_second_before", "amount": 50,
+             "expires": "2026-12-05T13:59:59+08:00"},
+            {"id": "region_prefix", "amount": 500, "regions": ["341181"]},
+            {"id": "region_not_prefix", "amount": 500, "regions": ["34118"]},
+        ],
+        "needs": [need],
+    }
+    problem = parse_problem(doc)
+    vols, _, funds = _solver_pairs(generate(problem))
+    got = {v for v, *_ in vols}
+    # Two windows that touch do not make one window (SPEC: one window must contain it).
+    assert got == {"same_place_zero_km", "window_exact", "hours_exact", "utc_window"}
+    assert {f for f, *_ in funds} == {"expires_at_start", "region_prefix"}
+    assert ("region_prefix", "n1", 100) in funds  # capped at the need's funding
+    want = naive_pairs(problem)
+    assert set(vols) == want.volunteers and set(funds) == want.funds
