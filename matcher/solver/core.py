@@ -14,6 +14,7 @@ The steps:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -36,19 +37,17 @@ from matcher.model import (
 from matcher.solver import explain
 from matcher.solver.candidates import Candidates, Compiled, generate
 from matcher.solver.cpsat import (
-    MatchModel,
-    Solution,
     StageResult,
     StageSettings,
     SubProblem,
     pin_core,
-    solve_stage,
 )
-from matcher.solver.greedy import greedy
 from matcher.solver.params import Progress, ProgressCallback, SolveParams, SolveResult, StopFlag
+from matcher.solver.stages import SubOutcome, solve_subproblem
 
 I64 = NDArray[np.int64]
 BATCH_SIZE = 20_000  # small components are merged into models of about this many variables
+PARALLEL_MIN_SIZE = 5_000  # subproblems worth a worker process of their own
 
 
 @dataclass
@@ -211,9 +210,14 @@ def solve(
     """Solve a problem: the lexicographically best plan found within `params.time_limit`."""
     params = params or SolveParams()
     t0 = time.monotonic()
-    deadline = t0 + params.time_limit
+    phases: dict[str, float] = {}
     compiled = Compiled.build(problem)
     cand = generate(problem, compiled)
+    phases["candidates"] = time.monotonic() - t0
+    # Keep back time for the plan and its explanations (about 1 s per 10,000 needs).
+    deadline = t0 + params.time_limit - min(0.2 * params.time_limit,
+                                             0.05 + len(problem.needs) / 5_000
+                                             + 0.03 * params.time_limit)
     possible = cand.possible()
     pins = _map_pins(problem, cand, possible)
     if pins.broken:
@@ -239,8 +243,6 @@ def solve(
         tally.bound[idx] = float(sp.max_coverage())
 
     settings = StageSettings(seed=params.seed, workers=params.workers, log=params.log_search)
-    total_size = sum(sp.size for sp, *_ in subs) or 1
-    remaining_size = total_size
     met = np.zeros(len(problem.needs), dtype=bool)
     v_on = np.zeros(len(cand.v_vol), dtype=bool)
     u_on = np.zeros(len(cand.u_venue), dtype=bool)
@@ -249,23 +251,28 @@ def solve(
     fairness_value: Fraction | None = None
     fairness_bound: Fraction | None = None
     infeasible_core: list[tuple[str, int]] | None = None
-    # Small subproblems first: they finish fast and pass their time on to the big ones.
-    order = sorted(range(len(subs)), key=lambda i: (subs[i][0].size, int(subs[i][0].needs[0])))
-    for idx in order:
-        sp, vk, uk, fk = subs[idx]
-        share = (deadline - time.monotonic()) * sp.size / remaining_size
-        remaining_size -= sp.size
-        if stop is not None and stop.is_set():
-            share = 0.0
-        res, sol, fair_info = _solve_sub(sp, share, settings, tally, idx, stop)
-        stage_results.extend(res)
+
+    def report(idx: int, stage: str, value: int, bound: float | None) -> None:
+        tally.value[idx] = value
+        if bound is not None and not np.isnan(bound):
+            tally.bound[idx] = min(tally.bound[idx], bound)
+        tally.report(stage)
+
+    phases["model"] = time.monotonic() - t0 - sum(phases.values())
+    outcomes = _run_all([sp for sp, *_ in subs], params, settings, deadline, report, stop)
+    phases["search"] = time.monotonic() - t0 - sum(phases.values())
+    for idx, (sp, vk, uk, fk) in enumerate(subs):
+        out = outcomes[idx]
+        stage_results.extend(out.results)
+        tally.bound[idx] = min(tally.bound[idx], out.coverage_bound)
+        sol = out.solution
         if sol is None:
-            if any(r.status == "infeasible" for r in res):
+            if any(r.status == "infeasible" for r in out.results):
                 infeasible_core = pin_core(sp, max(1.0, deadline - time.monotonic()), settings)
                 break
             continue  # nothing found in time: these needs stay unmet
-        if fair_info is not None:
-            fairness_value, fairness_bound = fair_info
+        if out.fairness is not None:
+            fairness_value, fairness_bound = out.fairness
         met[sp.needs] = sol.met
         v_on[vk] = sol.v
         u_on[uk] = sol.u
@@ -281,7 +288,37 @@ def solve(
     bound_cov = float(sum(tally.bound))
     plan = _plan(problem, cand, met, v_on, u_on, g_amt, proven, bound_cov,
                  fairness_value, fairness_bound, possible)
-    return _result(plan, t0, stage_results, tally)
+    phases["plan"] = time.monotonic() - t0 - sum(phases.values())
+    return _result(plan, t0, stage_results, tally, phases)
+
+
+def _run_all(
+    subs: list[SubProblem], params: SolveParams, settings: StageSettings, deadline: float,
+    report: Callable[[int, str, int, float | None], None], stop: StopFlag | None,
+) -> dict[int, SubOutcome]:
+    """Every subproblem within the deadline: in worker processes when there are several big
+    ones and more than one worker, else one after the other in this process."""
+    big = [sp for sp in subs if sp.size >= PARALLEL_MIN_SIZE]
+    if params.workers > 1 and params.parallel and len(big) > 1:
+        from matcher.solver.parallel import run_parallel
+
+        return run_parallel(subs, params.workers, max(0.0, deadline - time.monotonic()),
+                            settings, report, stop)
+    outcomes: dict[int, SubOutcome] = {}
+    remaining = sum(sp.size for sp in subs) or 1
+    # Small subproblems first: they finish fast and pass their time on to the big ones.
+    for idx in sorted(range(len(subs)), key=lambda i: (subs[i].size, int(subs[i].needs[0]))):
+        sp = subs[idx]
+        share = max(0.0, deadline - time.monotonic()) * sp.size / remaining
+        remaining -= sp.size
+        if stop is not None and stop.is_set():
+            share = 0.0
+
+        def sub_report(stage: str, value: int, bound: float | None, idx: int = idx) -> None:
+            report(idx, stage, value, bound)
+
+        outcomes[idx] = solve_subproblem(sp, share, settings, sub_report, stop)
+    return outcomes
 
 
 def _restrict(cand: Candidates, possible: NDArray[np.bool_]) -> Candidates:
@@ -320,99 +357,6 @@ def _batch(comps: list[I64], cand: Candidates) -> list[I64]:
     if cur:
         out.append(np.sort(np.concatenate(cur)))
     return out
-
-
-def _solve_sub(
-    sp: SubProblem, seconds: float, settings: StageSettings, tally: _Tally, idx: int,
-    stop: StopFlag | None,
-) -> tuple[list[StageResult], Solution | None, tuple[Fraction, Fraction] | None]:
-    """The lexicographic stages on one subproblem, within `seconds`."""
-    end = time.monotonic() + seconds
-    mm = MatchModel(sp)
-    warm = greedy(sp)
-    if not sp.pin_v and not sp.pin_u and not sp.pin_f or _hint_keeps_pins(sp, warm):
-        tally.value[idx] = int(sp.weight[warm.met].sum())
-        best: Solution | None = warm
-    else:
-        best = None
-    mm.set_hint(warm)
-    results: list[StageResult] = []
-    fair_info: tuple[Fraction, Fraction] | None = None
-
-    def left(frac: float) -> float:
-        return max(0.0, (end - time.monotonic()) * frac)
-
-    stages: list[tuple[str, bool, float]] = []
-    if sp.group is not None:
-        stages.append(("fairness", True, 0.4))
-    stages.append(("coverage", True, 0.7))
-    stages.append(("fill", True, 0.4))
-    if sp.ref_v is not None:
-        stages.append(("stability", False, 0.5))
-    stages.append(("travel", False, 1.0))
-
-    for name, maximize, frac in stages:
-        scale = 1
-        if name == "fairness":
-            expr, scale = mm.fairness_scaled()
-        elif name == "coverage":
-            expr = mm.coverage()
-        elif name == "fill":
-            expr = mm.fill()
-        elif name == "stability":
-            expr = mm.changes()
-        else:
-            expr = mm.travel()
-
-        def on_solution(value: float, bound: float, name: str = name) -> None:
-            if name == "coverage":
-                tally.value[idx] = int(round(value))
-                tally.bound[idx] = float(np.floor(bound + 1e-6))
-                tally.report(name)
-
-        res, sol = solve_stage(mm, name, expr, maximize, left(frac), settings,
-                               on_solution, stop)
-        results.append(res)
-        if sol is None:
-            if res.status == "infeasible" or best is None:
-                return results, None, None
-            # Nothing better found in time: hold the incumbent's value of this stage.
-            if name == "fairness":
-                achieved = sp.fairness_of(best.met)
-                fair_info = (achieved, Fraction(1))
-                mm.hold_fairness(achieved)
-            else:
-                held = sp.stage_value(name, best)
-                mm.model.add(expr >= held if maximize else expr <= held)
-            continue
-        best = sol
-        assert res.value is not None and res.bound is not None
-        value = int(round(res.value))
-        if name == "coverage":
-            tally.value[idx] = value
-            tally.bound[idx] = float(np.floor(res.bound + 1e-6))
-            tally.report(name)
-        if name == "fairness":
-            # Hold the exact fraction the solution reaches (the optimum when proven).
-            achieved = sp.fairness_of(sol.met)
-            top = Fraction(min(scale, int(np.floor(res.bound + 1e-6)) + 1), scale)
-            fair_info = (achieved, achieved if res.status == "optimal" else max(achieved, top))
-            mm.hold_fairness(achieved)
-        elif maximize:
-            mm.model.add(expr >= value)
-        else:
-            mm.model.add(expr <= value)
-        mm.set_hint(sol)
-        if res.status != "optimal" and time.monotonic() >= end:
-            # Out of time: later stages get no budget; keep what we have.
-            break
-    return results, best, fair_info
-
-
-def _hint_keeps_pins(sp: SubProblem, sol: Solution) -> bool:
-    return (all(sum(bool(sol.v[k]) for k in ks) == 1 for ks in sp.pin_v)
-            and all(sol.u[k] for k in sp.pin_u)
-            and all(sol.g[k] == a for k, a in sp.pin_f))
 
 
 def _core_to_pins(
@@ -484,11 +428,13 @@ def _plan(
 
 
 def _result(
-    plan: Plan, t0: float, stages: list[StageResult], tally: _Tally | None
+    plan: Plan, t0: float, stages: list[StageResult], tally: _Tally | None,
+    phases: dict[str, float] | None = None,
 ) -> SolveResult:
     seconds = time.monotonic() - t0
     stats = {
         "seconds": round(seconds, 3),
+        "phases": {k: round(v, 3) for k, v in (phases or {}).items()},
         "stages": [
             {"name": s.name, "status": s.status, "value": s.value, "bound": s.bound,
              "seconds": round(s.seconds, 3)} for s in stages

@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 from ortools.sat.python import cp_model
 
 I64 = NDArray[np.int64]
+INTERLEAVE = True
 
 
 @dataclass
@@ -427,7 +428,7 @@ def solve_stage(
     prm.num_workers = settings.workers
     if settings.workers > 1:
         # Deterministic multi-threaded search: same seed and workers give the same plan.
-        prm.interleave_search = True
+        prm.interleave_search = INTERLEAVE
     prm.log_search_progress = settings.log
     cb = _Callback(on_solution)
     t0 = time.monotonic()

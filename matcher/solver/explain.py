@@ -214,10 +214,26 @@ class Explainer:
             per = self.users.setdefault(int(cand.f_fund[k]), {})
             n = int(cand.f_need[k])
             per[n] = per.get(n, 0) + int(g_amt[k])
+        self._users_set: dict[int, set[int]] = {}
+        self._heaviest: dict[int, list[int]] = {}
         # Pair positions per need (pairs are sorted by need).
         self.v_span = _spans(cand.v_need, len(problem.needs))
         self.u_span = _spans(cand.u_need, len(problem.needs))
         self.f_span = _spans(cand.f_need, len(problem.needs))
+
+    def users_of(self, f: int) -> set[int]:
+        """Needs that fund `f` pays in this plan."""
+        if f not in self._users_set:
+            self._users_set[f] = set(self.users.get(f, {}))
+        return self._users_set[f]
+
+    def heaviest_users(self, f: int) -> list[int]:
+        """The few heaviest needs fund `f` pays, to name them."""
+        if f not in self._heaviest:
+            w = self.cand.compiled.weight
+            self._heaviest[f] = sorted(self.users.get(f, {}),
+                                       key=lambda n: (-int(w[n]), n))[:MAX_NAMED]
+        return self._heaviest[f]
 
     def label(self, n: int) -> str:
         nid = self.problem.needs[n].id
@@ -282,22 +298,27 @@ class Explainer:
         if need.funding > 0:
             lo_f, hi_f = self.f_span[i]
             left_total = 0
-            users: dict[int, int] = {}
+            users: set[int] = set()
+            top: list[int] = []
             names: list[str] = []
             for k in range(lo_f, hi_f):
                 f = int(cand.f_fund[k])
                 left_total += min(int(cand.f_cap[k]), int(c.fund_amount[f]) - int(self.spent[f]))
                 names.append(problem.funds[f].id)
-                for n, amt in self.users.get(f, {}).items():
-                    users[n] = users.get(n, 0) + amt
+                users |= self.users_of(f)
+                top.extend(self.heaviest_users(f))
             if left_total < need.funding:
-                heavy = sorted(users, key=lambda n: (-int(c.weight[n]), n))
+                heavy = sorted(set(top), key=lambda n: (-int(c.weight[n]), n))[:MAX_NAMED + 1]
                 blockers |= set(heavy[:MAX_NAMED])
+                others = len(users) - (i in users)
+                labels = [self.label(n) for n in heavy[:MAX_NAMED]]
+                if others > len(labels):
+                    labels.append(f"{others - len(labels)} more")
                 out.append(
                     f"eligible funds {_names(sorted(names))} have "
                     f"{_money(problem, left_total)} left of the {_money(problem, need.funding)} "
-                    f"it needs; they went to {len(users)} other need(s) such as "
-                    + _names([self.label(n) for n in heavy]))
+                    f"it needs; they went to {others} other need(s) such as "
+                    + ", ".join(labels))
         if out:
             pinned = sorted(n for n in blockers if problem.needs[n].id in self.pinned_needs)
             if pinned:

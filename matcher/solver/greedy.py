@@ -12,7 +12,8 @@ import numpy as np
 from matcher.solver.cpsat import Solution, SubProblem
 
 
-def greedy(sp: SubProblem) -> Solution:
+def greedy(sp: SubProblem, order: list[int] | None = None) -> Solution:
+    """One greedy pass over needs in `order` (default: heaviest first), nearest first."""
     n = len(sp.needs)
     met = np.zeros(n, dtype=bool)
     v_on = np.zeros(len(sp.v_vol), dtype=bool)
@@ -49,7 +50,9 @@ def greedy(sp: SubProblem) -> Solution:
 
     pinned = {int(sp.v_need[ks[0]]) for ks in sp.pin_v} | {int(sp.u_need[k]) for k in sp.pin_u}
     pinned |= {int(sp.f_need[k]) for k, _ in sp.pin_f}
-    order = sorted(range(n), key=lambda i: (i not in pinned, -int(sp.weight[i]), i))
+    if order is None:
+        order = sorted(range(n), key=lambda i: (-int(sp.weight[i]), i))
+    order = sorted(order, key=lambda i: i not in pinned)  # stable: pinned needs first
     pin_groups: dict[int, list[tuple[int, ...]]] = {}
     for pin_ks in sp.pin_v:
         need_pins = pin_groups.setdefault(int(sp.v_need[pin_ks[0]]), [])
@@ -168,3 +171,38 @@ def greedy(sp: SubProblem) -> Solution:
                     vol_used_s[v_vol[k]] = vol_used_s.get(v_vol[k], 0) + (e - s)
                     have += 1
     return Solution(met=met, v=v_on, u=u_on, g=g)
+
+
+def _cost_order(sp: SubProblem) -> list[int]:
+    """Heaviest per unit of scarce resource first: weight per share of the funds a need could
+    draw on and per volunteer-hour it takes (a knapsack's greedy order)."""
+    n = len(sp.needs)
+    funded = sp.funding[sp.funding > 0]
+    money = sp.funding / (float(funded.mean()) if len(funded) else 1.0)
+    hours = (sp.end - sp.start) / 3600.0 * np.array([sum(r) for r in sp.role_min] or [0])
+    staffed = hours[hours > 0]
+    cost = money + hours / (float(staffed.mean()) if len(staffed) else 1.0)
+    cost = np.where(cost > 0, cost, 1.0)
+    ratio = sp.weight / cost
+    return sorted(range(n), key=lambda i: (-float(ratio[i]), -int(sp.weight[i]), i))
+
+
+def _scarce_order(sp: SubProblem) -> list[int]:
+    """Heaviest first, and among equals the needs with the fewest candidates first."""
+    n = len(sp.needs)
+    cands = np.bincount(sp.v_need, minlength=n) + np.bincount(sp.u_need, minlength=n)
+    return sorted(range(n), key=lambda i: (-int(sp.weight[i]), int(cands[i]), i))
+
+
+def best_greedy(sp: SubProblem) -> Solution:
+    """The best of a few greedy orders, by (coverage, fill, -travel)."""
+    best: Solution | None = None
+    best_key: tuple[int, int, int] | None = None
+    for order in (None, _cost_order(sp), _scarce_order(sp)):
+        sol = greedy(sp, order=order)
+        key = (sp.stage_value("coverage", sol), sp.stage_value("fill", sol),
+               -sp.stage_value("travel", sol))
+        if best_key is None or key > best_key:
+            best, best_key = sol, key
+    assert best is not None
+    return best

@@ -19,6 +19,8 @@ class SolveParams:
     - `seed`, `workers`: CP-SAT's random seed and worker count; the same problem, seed and
       worker count give the same plan;
     - `decompose`: solve independent components of the candidate graph separately;
+    - `parallel`: solve big independent subproblems in `workers` processes at once (one
+      CP-SAT worker each);
     - `reference`: a previous plan; when given, a stability stage (fewest changes from it)
       runs after fill and before travel;
     - `progress_plans`: attach the incumbent plan to progress reports (costs time on big
@@ -29,6 +31,7 @@ class SolveParams:
     seed: int = 0
     workers: int = 2
     decompose: bool = True
+    parallel: bool = True
     reference: Plan | None = None
     progress_plans: bool = False
     log_search: bool = False

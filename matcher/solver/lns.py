@@ -1,0 +1,272 @@
+"""Large subproblems: a time-decomposed relaxation for the bound, and neighbourhood search.
+
+A city's year is one connected component (volunteers and venues serve needs all year), too
+big for one CP-SAT model: presolve alone outlasts a minute. Two facts make it tractable:
+
+- needs interact through a volunteer or venue only when their intervals overlap, except for
+  two *linking* rules: a volunteer's `max_hours` and a fund's `amount`. Dropping those two
+  splits the component into small *time clusters* (about a day each) that are solved
+  exactly and independently; the sum of their coverage bounds is a proven upper bound on
+  the component's coverage (a relaxation);
+- with everything outside a neighbourhood (a run of consecutive clusters) held fixed, the
+  neighbourhood is a small exact model over the residual hours and fund amounts. Solving
+  neighbourhoods in turn, each from the incumbent as a hint, never loses value and climbs
+  towards the bound (large-neighbourhood search by block coordinates).
+
+Each neighbourhood model optimises the stages at once with a weighted objective whose
+weights make it lexicographic (coverage, then fill, then travel) within the neighbourhood.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from matcher.solver.cpsat import (
+    MatchModel,
+    Solution,
+    StageResult,
+    StageSettings,
+    SubProblem,
+    solve_stage,
+)
+
+I64 = NDArray[np.int64]
+NEIGHBOURHOOD_PAIRS = 6_000  # pairs per neighbourhood model: solved in well under a second
+INT_LIMIT = 1 << 60
+
+
+def time_clusters(sp: SubProblem) -> list[I64]:
+    """Groups of needs joined by a shared volunteer or venue at overlapping times.
+
+    Within one owner's needs sorted by start, overlap components are contiguous runs, so
+    linking each need to its predecessor when it starts before the run's latest end gives
+    the components without listing every overlapping pair.
+    """
+    n = len(sp.needs)
+    rows: list[I64] = []
+    cols: list[I64] = []
+    for owner, need in ((sp.v_vol, sp.v_need), (sp.u_venue, sp.u_need)):
+        if len(owner) < 2:
+            continue
+        order = np.lexsort((sp.start[need], owner))
+        o, nd = owner[order], need[order]
+        s, e = sp.start[nd], sp.end[nd]
+        first = np.r_[True, o[1:] != o[:-1]]
+        grp = np.cumsum(first) - 1
+        shift = grp.astype(np.int64) * (1 << 40)
+        run_max = np.maximum.accumulate(e - e.min() + shift) - shift + e.min()
+        link = ~first[1:] & (s[1:] < run_max[:-1])
+        rows.append(nd[:-1][link])
+        cols.append(nd[1:][link])
+    if rows:
+        r = np.concatenate(rows)
+        c = np.concatenate(cols)
+    else:
+        r = c = np.zeros(0, dtype=np.int64)
+    graph = coo_matrix((np.ones(len(r), dtype=np.int8), (r, c)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    order = np.lexsort((np.arange(n), sp.start, labels))
+    lab = labels[order]
+    splits = np.flatnonzero(np.diff(lab)) + 1
+    clusters = np.split(order, splits)
+    clusters.sort(key=lambda c: (int(sp.start[c].min()), int(c.min())))
+    return clusters
+
+
+def neighbourhoods(sp: SubProblem, clusters: list[I64], max_pairs: int) -> list[I64]:
+    """Runs of consecutive clusters (by time) holding about `max_pairs` pairs each."""
+    pairs = (np.bincount(sp.v_need, minlength=len(sp.needs))
+             + np.bincount(sp.u_need, minlength=len(sp.needs))
+             + np.bincount(sp.f_need, minlength=len(sp.needs)) + 1)
+    out: list[I64] = []
+    cur: list[I64] = []
+    size = 0
+    for c in clusters:
+        s = int(pairs[c].sum())
+        if cur and size + s > max_pairs:
+            out.append(np.sort(np.concatenate(cur)))
+            cur, size = [], 0
+        cur.append(c)
+        size += s
+    if cur:
+        out.append(np.sort(np.concatenate(cur)))
+    return out
+
+
+def restrict(
+    sp: SubProblem, local: I64, sol: Solution | None, relax: bool
+) -> tuple[SubProblem, I64, I64, I64]:
+    """The subproblem over needs `local` (indices into `sp`).
+
+    With `relax`, hours and fund amounts are dropped (the relaxation). Otherwise the rest of
+    `sol` stays fixed: hours and fund amounts it uses outside `local` are taken off.
+    """
+    mask = np.zeros(len(sp.needs), dtype=bool)
+    mask[local] = True
+    pos = np.full(len(sp.needs), -1, dtype=np.int64)
+    pos[local] = np.arange(len(local))
+    vk = np.flatnonzero(mask[sp.v_need])
+    uk = np.flatnonzero(mask[sp.u_need])
+    fk = np.flatnonzero(mask[sp.f_need])
+    vols = np.unique(sp.v_vol[vk])
+    funds = np.unique(sp.f_fund[fk])
+    if relax:
+        vol_max: dict[int, int] = {}
+        fund_amount = {int(f): int(sp.f_cap[fk][sp.f_fund[fk] == f].sum()) for f in funds}
+    else:
+        assert sol is not None
+        dur = sp.end - sp.start
+        outside_v = sol.v & ~mask[sp.v_need]
+        used_s: dict[int, int] = {}
+        for v, n in zip(sp.v_vol[outside_v].tolist(), sp.v_need[outside_v].tolist()):
+            used_s[v] = used_s.get(v, 0) + int(dur[n])
+        vol_max = {int(v): sp.vol_max_s[int(v)] - used_s.get(int(v), 0)
+                   for v in vols if int(v) in sp.vol_max_s}
+        outside_f = ~mask[sp.f_need]
+        spent = np.bincount(sp.f_fund[outside_f], weights=sol.g[outside_f],
+                            minlength=int(sp.f_fund.max()) + 1 if len(sp.f_fund) else 0)
+        fund_amount = {int(f): sp.fund_amount[int(f)] - int(spent[f]) for f in funds}
+    vpos = {int(k): i for i, k in enumerate(vk)}
+    upos = {int(k): i for i, k in enumerate(uk)}
+    fpos = {int(k): i for i, k in enumerate(fk)}
+    sub = replace(
+        sp,
+        needs=sp.needs[local], weight=sp.weight[local], start=sp.start[local],
+        end=sp.end[local],
+        role_min=[sp.role_min[int(i)] for i in local],
+        role_count=[sp.role_count[int(i)] for i in local],
+        asks_venue=sp.asks_venue[local], funding=sp.funding[local],
+        v_vol=sp.v_vol[vk], v_need=pos[sp.v_need[vk]], v_role=sp.v_role[vk],
+        v_dist=sp.v_dist[vk], vol_max_s=vol_max,
+        u_venue=sp.u_venue[uk], u_need=pos[sp.u_need[uk]], u_dist=sp.u_dist[uk],
+        f_fund=sp.f_fund[fk], f_need=pos[sp.f_need[fk]],
+        f_cap=sp.f_cap[fk], fund_amount=fund_amount,
+        pin_v=[tuple(vpos[k] for k in ks) for ks in sp.pin_v if ks[0] in vpos],
+        pin_u=[upos[k] for k in sp.pin_u if k in upos],
+        pin_f=[(fpos[k], a) for k, a in sp.pin_f if k in fpos],
+        group=None, group_total=None, ref_v=None, ref_u=None, ref_f=None,
+        hint_v=None, hint_u=None, hint_g=None,
+    )
+    return sub, vk, uk, fk
+
+
+def _weighted(mm: MatchModel) -> Any:
+    """Coverage, fill and travel as one objective, lexicographic within the model."""
+    sp = mm.sp
+    max_travel = int(sp.v_dist.sum() + sp.u_dist.sum()) + 1
+    max_fill = int((sp.weight * np.array([sum(c) for c in sp.role_count] or [0])).sum()) + 1
+    w_fill = max_travel
+    w_cov = max_fill * w_fill + max_travel
+    if w_cov * (int(sp.weight.sum()) + 1) >= INT_LIMIT:
+        return mm.coverage()  # too wide to weigh exactly: coverage alone
+    return w_cov * mm.coverage() + w_fill * mm.fill() - mm.travel()
+
+
+def improve(
+    sp: SubProblem,
+    start: Solution,
+    hoods: list[I64],
+    deadline: float,
+    settings: StageSettings,
+    on_improve: Callable[[Solution], None] | None = None,
+    stop: Any = None,
+) -> tuple[Solution, bool]:
+    """Neighbourhood search from `start` until the deadline or a pass with no change.
+
+    Returns the best solution and whether the last full pass proved every neighbourhood
+    optimal with no change (a local optimum: no single neighbourhood can improve).
+    """
+    cur = Solution(start.met.copy(), start.v.copy(), start.u.copy(), start.g.copy())
+    stable = False
+    while time.monotonic() < deadline and not (stop is not None and stop.is_set()):
+        changed = False
+        all_proven = True
+        for k, local in enumerate(hoods):
+            left = deadline - time.monotonic()
+            if left <= 0 or (stop is not None and stop.is_set()):
+                all_proven = False
+                break
+            sub, vk, uk, fk = restrict(sp, local, cur, relax=False)
+            mm = MatchModel(sub)
+            hint = Solution(cur.met[local], cur.v[vk], cur.u[uk], cur.g[fk])
+            mm.set_hint(hint)
+            share = min(left, max(0.2, left / max(1, len(hoods) - k)))
+            if share < 0.05:
+                break
+            res, sol = solve_stage(mm, "neighbourhood", _weighted(mm), True, share, settings,
+                                   None, stop)
+            if sol is None:
+                all_proven = False
+                continue
+            all_proven &= res.status == "optimal"
+            if _better(sub, sol, hint):
+                cur.met[local] = sol.met
+                cur.v[vk] = sol.v
+                cur.u[uk] = sol.u
+                cur.g[fk] = sol.g
+                changed = True
+                if on_improve is not None:
+                    on_improve(cur)
+        if not changed and all_proven:
+            stable = True
+            break
+        if not changed:
+            break
+    return cur, stable
+
+
+def _key(sp: SubProblem, sol: Solution) -> tuple[int, int, int]:
+    return (sp.stage_value("coverage", sol), sp.stage_value("fill", sol),
+            -sp.stage_value("travel", sol))
+
+
+def _better(sp: SubProblem, new: Solution, old: Solution) -> bool:
+    return _key(sp, new) > _key(sp, old)
+
+
+def solve_large(
+    sp: SubProblem,
+    warm: Solution,
+    seconds: float,
+    settings: StageSettings,
+    report: Callable[[int, float | None], None],
+    stop: Any = None,
+) -> tuple[list[StageResult], Solution, float]:
+    """LP bound, an LP-guided greedy start, then neighbourhood search, within `seconds`."""
+    from matcher.solver import lp
+    from matcher.solver.greedy import greedy
+
+    t0 = time.monotonic()
+    end = t0 + seconds
+    best = warm
+    bound = float(sp.max_coverage())
+    relaxed = lp.coverage_bound(sp, 0.5 * seconds)
+    if relaxed is not None:
+        bound, m_lp = relaxed
+        # Needs the LP meets most fully first (LP rounding by a greedy), nearest first.
+        order = sorted(range(len(sp.needs)), key=lambda i: (-round(float(m_lp[i]), 6),
+                                                             -int(sp.weight[i]), i))
+        guided = greedy(sp, order=order)
+        if _better(sp, guided, best):
+            best = guided
+    report(sp.stage_value("coverage", best), bound)
+    clusters = time_clusters(sp)
+    hoods = neighbourhoods(sp, clusters, NEIGHBOURHOOD_PAIRS)
+    best, stable = improve(sp, best, hoods, end, settings,
+                           lambda s: report(sp.stage_value("coverage", s), bound), stop)
+    cov = sp.stage_value("coverage", best)
+    status = "optimal" if cov >= bound else "feasible"
+    results = [
+        StageResult("coverage", status, float(cov), float(bound), time.monotonic() - t0),
+        StageResult("fill", "feasible", float(sp.stage_value("fill", best)), None, 0.0),
+        StageResult("travel", "feasible", float(sp.stage_value("travel", best)), None, 0.0),
+    ]
+    return results, best, bound

@@ -1,0 +1,143 @@
+"""The LP relaxation of a subproblem's coverage stage: a proven bound for big components.
+
+Same variables and rules as the CP-SAT model (`cpsat.MatchModel`), with every variable
+continuous in [0, 1] (grants in [0, cap]); the optimum of the LP is an upper bound on the
+coverage any valid plan reaches. Built with scipy sparse matrices and solved by HiGHS through
+`scipy.optimize.linprog`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.optimize import linprog
+from scipy.sparse import coo_matrix
+
+from matcher.solver.cpsat import SubProblem, _maximal_cliques
+
+I64 = NDArray[np.int64]
+
+
+class _Rows:
+    """Sparse rows of `A_ub x <= b_ub` or `A_eq x == b_eq`, collected as COO triplets."""
+
+    def __init__(self) -> None:
+        self.r: list[I64] = []
+        self.c: list[I64] = []
+        self.v: list[NDArray[np.float64]] = []
+        self.b: list[float] = []
+
+    def add(self, cols: I64, vals: NDArray[np.float64] | float, rhs: float) -> None:
+        cols = np.asarray(cols, dtype=np.int64)
+        self.r.append(np.full(len(cols), len(self.b), dtype=np.int64))
+        self.c.append(cols)
+        self.v.append(np.broadcast_to(np.asarray(vals, dtype=np.float64), cols.shape).copy())
+        self.b.append(rhs)
+
+    def add_many(self, rows: I64, cols: I64, vals: NDArray[np.float64], rhs: NDArray[np.float64]
+                 ) -> None:
+        """Rows given as triplets with row ids 0..k-1 local to this call."""
+        base = len(self.b)
+        self.r.append(rows + base)
+        self.c.append(cols)
+        self.v.append(vals)
+        self.b.extend(rhs.tolist())
+
+    def matrix(self, n: int) -> tuple[coo_matrix | None, NDArray[np.float64] | None]:
+        if not self.b:
+            return None, None
+        r = np.concatenate(self.r)
+        c = np.concatenate(self.c)
+        v = np.concatenate(self.v)
+        return coo_matrix((v, (r, c)), shape=(len(self.b), n)).tocsr(), np.array(self.b)
+
+
+def coverage_bound(
+    sp: SubProblem, time_limit: float
+) -> tuple[float, NDArray[np.float64]] | None:
+    """The LP bound on coverage with the LP's `met` values, or None when HiGHS does not
+    finish in `time_limit`."""
+    n = len(sp.needs)
+    nv, nu, nf = len(sp.v_vol), len(sp.u_venue), len(sp.f_fund)
+    o_x, o_y, o_g = n, n + nv, n + nv + nu
+    total = o_g + nf
+    ub, eq = _Rows(), _Rows()
+    # Rules 5 and 12, roles: min*m <= sum x <= count*m.
+    width = max((len(r) for r in sp.role_min), default=0) + 1
+    key = sp.v_need * width + sp.v_role
+    order = np.argsort(key, kind="stable")
+    uniq, start = np.unique(key[order], return_index=True)
+    bounds_end = np.r_[start[1:], len(order)]
+    role_cols: dict[int, I64] = {
+        int(k): order[s:e] + o_x for k, s, e in zip(uniq, start, bounds_end)
+    }
+    for i in range(n):
+        for j, (lo, hi) in enumerate(zip(sp.role_min[i], sp.role_count[i])):
+            cols = role_cols.get(i * width + j, np.zeros(0, dtype=np.int64))
+            ub.add(np.r_[cols, i], np.r_[-np.ones(len(cols)), lo], 0.0)
+            ub.add(np.r_[cols, i], np.r_[np.ones(len(cols)), -hi], 0.0)
+    # Each pair only for a met need.
+    k = np.arange(nv)
+    ub.add_many(np.r_[k, k], np.r_[k + o_x, sp.v_need], np.r_[np.ones(nv), -np.ones(nv)],
+                np.zeros(nv))
+    # Rule 4: per volunteer, one need per clique of overlapping needs; hours.
+    dur = (sp.end - sp.start).astype(np.float64)
+    by_vol = np.lexsort((sp.v_need, sp.v_vol))
+    vols = sp.v_vol[by_vol]
+    cuts = np.flatnonzero(np.diff(vols)) + 1
+    for grp in np.split(by_vol, cuts):
+        if len(grp) == 0:
+            continue
+        v = int(sp.v_vol[grp[0]])
+        needs = sp.v_need[grp]
+        if len(grp) > 1:
+            s = sp.start[needs].tolist()
+            e = sp.end[needs].tolist()
+            for clique in _maximal_cliques(s, e):
+                ub.add(grp[clique] + o_x, 1.0, 1.0)
+            # One role per need (pairs of one need are adjacent in `grp`).
+            same = np.flatnonzero(needs[1:] == needs[:-1])
+            for q in same:
+                ub.add(grp[[q, q + 1]] + o_x, 1.0, 1.0)
+        cap = sp.vol_max_s.get(v)
+        if cap is not None and float(dur[needs].sum()) > cap:
+            ub.add(grp + o_x, dur[needs], float(cap))
+    # Rules 8 and 9: one booking per met need that asks for a venue; no double booking.
+    for i in np.flatnonzero(sp.asks_venue).tolist():
+        cols = np.flatnonzero(sp.u_need == i) + o_y
+        eq.add(np.r_[cols, i], np.r_[np.ones(len(cols)), -1.0], 0.0)
+    by_ven = np.lexsort((sp.u_need, sp.u_venue))
+    for grp in np.split(by_ven, np.flatnonzero(np.diff(sp.u_venue[by_ven])) + 1):
+        if len(grp) > 1:
+            needs = sp.u_need[grp]
+            for clique in _maximal_cliques(sp.start[needs].tolist(), sp.end[needs].tolist()):
+                ub.add(grp[clique] + o_y, 1.0, 1.0)
+    # Rules 11 and 12: grants sum to the funding of a met need; funds within amounts.
+    for i in np.flatnonzero(sp.funding > 0).tolist():
+        cols = np.flatnonzero(sp.f_need == i) + o_g
+        eq.add(np.r_[cols, i], np.r_[np.ones(len(cols)), -float(sp.funding[i])], 0.0)
+    for f, amount in sp.fund_amount.items():
+        cols = np.flatnonzero(sp.f_fund == f)
+        if float(sp.f_cap[cols].sum()) > amount:
+            ub.add(cols + o_g, 1.0, float(amount))
+    # Pins.
+    for ks in sp.pin_v:
+        eq.add(np.asarray(ks, dtype=np.int64) + o_x, 1.0, 1.0)
+    for kk in sp.pin_u:
+        eq.add(np.array([kk + o_y]), 1.0, 1.0)
+    for kk, amount in sp.pin_f:
+        eq.add(np.array([kk + o_g]), 1.0, float(amount))
+
+    a_ub, b_ub = ub.matrix(total)
+    a_eq, b_eq = eq.matrix(total)
+    c = np.zeros(total)
+    c[:n] = -sp.weight.astype(np.float64)
+    upper = np.ones(total)
+    upper[o_g:] = sp.f_cap.astype(np.float64)
+    res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
+                  bounds=np.stack([np.zeros(total), upper], axis=1), method="highs-ds",
+                  options={"time_limit": max(0.1, time_limit), "presolve": True})
+    if res.status != 0:
+        return None
+    # The dual bound of a solved LP equals its optimum; round down only past float noise.
+    return float(np.floor(-res.fun + 1e-6)), res.x[:n]

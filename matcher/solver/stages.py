@@ -1,0 +1,166 @@
+"""One subproblem solved stage by stage: a pure function of its data.
+
+`solve_subproblem` takes a `SubProblem` (plain arrays) and a time budget and returns the
+stages' results and the best solution. It does no I/O and keeps no state, so subproblems
+can run in threads, in worker processes (`parallel.py`), or on any distributed engine that
+can call a Python function on picklable data.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from matcher.solver.cpsat import (
+    MatchModel,
+    Solution,
+    StageResult,
+    StageSettings,
+    SubProblem,
+    solve_stage,
+)
+from matcher.solver.greedy import best_greedy
+
+# Components with more pairs than this go to the LP bound and neighbourhood search: one
+# CP-SAT model of them spends a minute in presolve alone.
+LARGE_PAIRS = 60_000
+
+LP_BOUND_PAIRS = 5_000  # above this, an LP bound first (cheap next to the CP-SAT search)
+
+Report = Callable[[str, int, float | None], None]
+
+
+@dataclass
+class SubOutcome:
+    results: list[StageResult]
+    solution: Solution | None
+    fairness: tuple[Fraction, Fraction] | None  # (value, bound)
+    coverage_bound: float
+
+
+def keeps_pins(sp: SubProblem, sol: Solution) -> bool:
+    return (all(sum(bool(sol.v[k]) for k in ks) == 1 for ks in sp.pin_v)
+            and all(sol.u[k] for k in sp.pin_u)
+            and all(sol.g[k] == a for k, a in sp.pin_f))
+
+
+def is_large(sp: SubProblem) -> bool:
+    return (len(sp.v_vol) + len(sp.u_venue) + len(sp.f_fund) > LARGE_PAIRS
+            and sp.group is None and sp.ref_v is None)
+
+
+def solve_subproblem(
+    sp: SubProblem,
+    seconds: float,
+    settings: StageSettings,
+    report: Report | None = None,
+    stop: Any = None,
+) -> SubOutcome:
+    """The lexicographic stages on one subproblem within `seconds`."""
+    end = time.monotonic() + seconds
+
+    def tell(stage: str, value: int, bound: float | None) -> None:
+        if report is not None:
+            report(stage, value, bound)
+
+    warm = best_greedy(sp)
+    best: Solution | None = warm if keeps_pins(sp, warm) else None
+    if best is not None:
+        tell("greedy", sp.stage_value("coverage", best), None)
+    if is_large(sp) and best is not None:
+        from matcher.solver import lns
+
+        results, sol, bound = lns.solve_large(
+            sp, best, max(0.0, end - time.monotonic()), settings,
+            lambda value, b: tell("coverage", value, b), stop)
+        return SubOutcome(results, sol, None, bound)
+    return _exact(sp, warm, best, end, settings, tell, stop)
+
+
+def _exact(
+    sp: SubProblem, warm: Solution, best: Solution | None, end: float,
+    settings: StageSettings, tell: Report, stop: Any,
+) -> SubOutcome:
+    mm = MatchModel(sp)
+    mm.set_hint(warm)
+    results: list[StageResult] = []
+    fair_info: tuple[Fraction, Fraction] | None = None
+    cov_bound = float(sp.max_coverage())
+    if sp.size >= LP_BOUND_PAIRS and sp.group is None:
+        # A bound within a second or so, long before CP-SAT's search proves as much.
+        from matcher.solver import lp
+
+        relaxed = lp.coverage_bound(sp, 0.1 * max(0.0, end - time.monotonic()))
+        if relaxed is not None:
+            cov_bound = min(cov_bound, relaxed[0])
+            if best is not None:
+                tell("bound", sp.stage_value("coverage", best), cov_bound)
+
+    def left(frac: float) -> float:
+        return max(0.0, (end - time.monotonic()) * frac)
+
+    stages: list[tuple[str, bool, float]] = []
+    if sp.group is not None:
+        stages.append(("fairness", True, 0.4))
+    stages.append(("coverage", True, 0.7))
+    stages.append(("fill", True, 0.4))
+    if sp.ref_v is not None:
+        stages.append(("stability", False, 0.5))
+    stages.append(("travel", False, 1.0))
+
+    for name, maximize, frac in stages:
+        scale = 1
+        if name == "fairness":
+            expr, scale = mm.fairness_scaled()
+        elif name == "coverage":
+            expr = mm.coverage()
+        elif name == "fill":
+            expr = mm.fill()
+        elif name == "stability":
+            expr = mm.changes()
+        else:
+            expr = mm.travel()
+
+        def on_solution(value: float, bound: float, name: str = name) -> None:
+            if name == "coverage":
+                tell(name, int(round(value)), float(np.floor(bound + 1e-6)))
+
+        res, sol = solve_stage(mm, name, expr, maximize, left(frac), settings, on_solution, stop)
+        results.append(res)
+        if name == "coverage" and res.bound is not None:
+            cov_bound = min(cov_bound, float(np.floor(res.bound + 1e-6)))
+        if sol is None:
+            if res.status == "infeasible" or best is None:
+                return SubOutcome(results, None, None, cov_bound)
+            # Nothing better found in time: hold the incumbent's value of this stage.
+            if name == "fairness":
+                achieved = sp.fairness_of(best.met)
+                fair_info = (achieved, Fraction(1))
+                mm.hold_fairness(achieved)
+            else:
+                held = sp.stage_value(name, best)
+                mm.model.add(expr >= held if maximize else expr <= held)
+            continue
+        best = sol
+        assert res.value is not None and res.bound is not None
+        if name == "coverage":
+            tell(name, sp.stage_value("coverage", sol), cov_bound)
+        if name == "fairness":
+            # Hold the exact fraction the solution reaches (the optimum when proven).
+            achieved = sp.fairness_of(sol.met)
+            top = Fraction(min(scale, int(np.floor(res.bound + 1e-6)) + 1), scale)
+            fair_info = (achieved, achieved if res.status == "optimal" else max(achieved, top))
+            mm.hold_fairness(achieved)
+        elif maximize:
+            mm.model.add(expr >= int(round(res.value)))
+        else:
+            mm.model.add(expr <= int(round(res.value)))
+        mm.set_hint(sol)
+        if res.status != "optimal" and time.monotonic() >= end:
+            break  # out of time: later stages get no budget; keep what we have
+    return SubOutcome(results, best, fair_info, cov_bound)
