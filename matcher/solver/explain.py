@@ -310,14 +310,14 @@ class Explainer:
             if left_total < need.funding:
                 heavy = sorted(set(top), key=lambda n: (-int(c.weight[n]), n))[:MAX_NAMED + 1]
                 blockers |= set(heavy[:MAX_NAMED])
-                others = len(users) - (i in users)
+                n_others = len(users) - (i in users)
                 labels = [self.label(n) for n in heavy[:MAX_NAMED]]
-                if others > len(labels):
-                    labels.append(f"{others - len(labels)} more")
+                if n_others > len(labels):
+                    labels.append(f"{n_others - len(labels)} more")
                 out.append(
                     f"eligible funds {_names(sorted(names))} have "
                     f"{_money(problem, left_total)} left of the {_money(problem, need.funding)} "
-                    f"it needs; they went to {others} other need(s) such as "
+                    f"it needs; they went to {n_others} other need(s) such as "
                     + ", ".join(labels))
         if out:
             pinned = sorted(n for n in blockers if problem.needs[n].id in self.pinned_needs)
