@@ -313,6 +313,20 @@ def test_stopping_a_running_job_keeps_its_best_plan_and_recommend_uses_it(
     assert again.status_code == 200 and again.json()["seconds"] < 0.5
 
 
+def test_a_queued_job_stops_at_once(tmp_path: Path, small: dict[str, Any],
+                                    tianchang: dict[str, Any]) -> None:
+    """With one worker busy, a second job waits in the queue; stopping it needs no solver."""
+    with TestClient(create_app(make_settings(tmp_path, workers=1))) as c:
+        busy = submit(c, tianchang, time_limit=60)
+        queued = submit(c, small)
+        r = c.delete(f"/v1/jobs/{queued}", headers=A)
+        assert r.status_code == 200
+        assert r.json()["state"] == "stopped" and not r.json()["has_plan"]
+        assert r.json()["error"] == "stopped before it started"
+        assert c.get(f"/v1/jobs/{queued}/plan", headers=A).status_code == 409
+        assert c.delete(f"/v1/jobs/{busy}", headers=A).json()["state"] in ("stopped", "done")
+
+
 def test_jobs_refuse_bad_input(client: TestClient, small: dict[str, Any]) -> None:
     bad = _mutate(small, ["needs", 0, "roles", 0, "count"], 0)
     r = client.post("/v1/jobs", json={"problem": bad}, headers=A)

@@ -27,6 +27,7 @@ class _Active:
     stop: threading.Event = field(default_factory=threading.Event)
     done: threading.Event = field(default_factory=threading.Event)
     reason: StopReason | None = None
+    started: bool = False  # claimed by a worker thread (or finished while still queued)
 
 
 class RunnerClosed(RuntimeError):
@@ -79,14 +80,26 @@ class JobRunner:
         return active is None or active.done.wait(timeout)
 
     def stop(self, job_id: str, timeout: float, reason: StopReason = "client") -> bool:
-        """Ask the job's solver to stop and wait for it; True once it has stopped."""
+        """Ask the job's solver to stop and wait for it; True once it has stopped.
+
+        A job still waiting in the queue ends at once, without a plan.
+        """
         with self._lock:
             active = self._active.get(job_id)
-        if active is None:
+            if active is None:
+                return True
+            if active.reason is None:
+                active.reason = reason
+            active.stop.set()
+            queued = not active.started
+            if queued:
+                active.started = True  # the worker that picks it up will skip it
+                self._active.pop(job_id, None)
+        if queued:
+            self.store.finish(job_id, "interrupted" if active.reason == "shutdown" else "stopped",
+                              error="stopped before it started")
+            active.done.set()
             return True
-        if active.reason is None:
-            active.reason = reason
-        active.stop.set()
         return active.done.wait(timeout)
 
     def shutdown(self, timeout: float) -> None:
@@ -102,7 +115,10 @@ class JobRunner:
 
     def _run(self, job_id: str, problem: Problem, params: SolveParams) -> None:
         with self._lock:
-            active = self._active[job_id]
+            active = self._active.get(job_id)
+            if active is None or active.started:
+                return  # stopped while it waited in the queue
+            active.started = True
         try:
             self._solve(job_id, problem, params, active)
         except Exception as err:  # a solver bug must not leave the job 'running' forever
