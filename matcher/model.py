@@ -31,6 +31,15 @@ DEFAULT_MAX_TRAVEL_KM = 10.0
 DEFAULT_VENUE_MAX_DISTANCE_KM = 5.0
 DEFAULT_RATING = 3.0
 
+# Limits beyond SPEC's table, so that sums stay exact in 64-bit integers (documented in the
+# README): money in minor units, counts, weights, hours and distances.
+MAX_MONEY = 10**13
+MAX_COUNT = 10**6
+MAX_WEIGHT = 10**6
+MAX_HOURS = 10**6
+MAX_KM = 20_100.0  # half the Earth's circumference: any larger limit means "anywhere"
+MAX_TOTAL_WEIGHT = 2**31
+
 
 class InputError(ValueError):
     """Bad input: a document that breaks SPEC's field table or references.
@@ -135,15 +144,15 @@ class Volunteer(_Model):
     location: Location
     skills: list[Str] = Field(default_factory=list)
     availability: list[Interval] | None = None
-    max_hours: Num | None = Field(default=None, ge=0)
-    max_travel_km: Num = Field(default=DEFAULT_MAX_TRAVEL_KM, ge=0)
+    max_hours: Num | None = Field(default=None, ge=0, le=MAX_HOURS)
+    max_travel_km: Num = Field(default=DEFAULT_MAX_TRAVEL_KM, ge=0, le=MAX_KM)
 
 
 class Venue(_Model):
     id: Id
     name: Str = ""
     location: Location
-    capacity: Int = Field(ge=1)
+    capacity: Int = Field(ge=1, le=MAX_COUNT)
     features: list[Str] = Field(default_factory=list)
     availability: list[Interval] | None = None
     rating: Num = Field(default=DEFAULT_RATING, ge=0, le=5)
@@ -152,7 +161,7 @@ class Venue(_Model):
 class Fund(_Model):
     id: Id
     donor: Str = ""
-    amount: Int = Field(gt=0)
+    amount: Int = Field(gt=0, le=MAX_MONEY)
     categories: list[Str] = Field(default_factory=list)
     regions: list[Str] = Field(default_factory=list)
     expires: Time | None = None
@@ -160,7 +169,7 @@ class Fund(_Model):
 
 class Role(_Model):
     skill: Str
-    count: Int = Field(ge=1)
+    count: Int = Field(ge=1, le=MAX_COUNT)
     min_count: Int | None = Field(default=None, ge=1)
 
     @field_validator("min_count")
@@ -177,9 +186,9 @@ class Role(_Model):
 
 
 class VenueRequest(_Model):
-    capacity: Int = Field(ge=1)
+    capacity: Int = Field(ge=1, le=MAX_COUNT)
     features: list[Str] = Field(default_factory=list)
-    max_distance_km: Num = Field(default=DEFAULT_VENUE_MAX_DISTANCE_KM, ge=0)
+    max_distance_km: Num = Field(default=DEFAULT_VENUE_MAX_DISTANCE_KM, ge=0, le=MAX_KM)
 
 
 class Need(_Model):
@@ -193,8 +202,8 @@ class Need(_Model):
     priority: Int = Field(ge=1, le=5)
     roles: list[Role] = Field(default_factory=list)
     venue: VenueRequest | None = None
-    funding: Int = Field(default=0, ge=0)
-    weight: Int | None = Field(default=None, ge=1)
+    funding: Int = Field(default=0, ge=0, le=MAX_MONEY)
+    weight: Int | None = Field(default=None, ge=1, le=MAX_WEIGHT)
 
     _end = field_validator("end")(_end_after_start)
 
@@ -210,7 +219,7 @@ class Pin(_Model):
     volunteer: Id | None = None
     venue: Id | None = None
     fund: Id | None = None
-    amount: Int | None = Field(default=None, gt=0)
+    amount: Int | None = Field(default=None, gt=0, le=MAX_MONEY)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Pin:
@@ -252,8 +261,8 @@ class Objective(_Model):
         if len(v) != 5:
             raise ValueError("must be five positive integers")
         for w in v:
-            if w < 1:
-                raise ValueError("must be five positive integers")
+            if w < 1 or w > MAX_WEIGHT:
+                raise ValueError(f"must be five positive integers (at most {MAX_WEIGHT})")
         return v
 
 
@@ -390,6 +399,10 @@ def _check_unique(items: Iterable[Any], list_name: str, source: str | None) -> d
 
 
 def _check_references(problem: Problem, source: str | None) -> None:
+    total = sum(problem.weight(n) for n in problem.needs)
+    if total > MAX_TOTAL_WEIGHT:
+        raise InputError("needs", f"total weight {total} exceeds the limit {MAX_TOTAL_WEIGHT}",
+                         source)
     vols = _check_unique(problem.volunteers, "volunteers", source)
     venues = _check_unique(problem.venues, "venues", source)
     funds = _check_unique(problem.funds, "funds", source)

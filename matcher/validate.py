@@ -11,6 +11,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+import numpy as np
+from numpy.typing import NDArray
+
 from matcher.derived import (
     distance_m,
     epoch,
@@ -61,6 +64,15 @@ class _Ctx:
         self.vols = {v.id: v for v in self.problem.volunteers}
         self.venues = {u.id: u for u in self.problem.venues}
         self.funds = {f.id: f for f in self.problem.funds}
+        self._windows: dict[tuple[str, str], NDArray[np.int64] | None] = {}
+
+    def free(self, kind: str, owner_id: str, need: Need) -> bool:
+        """Does the need fit the availability of a volunteer or venue (windows cached)."""
+        key = (kind, owner_id)
+        if key not in self._windows:
+            owner = self.vols[owner_id] if kind == "volunteer" else self.venues[owner_id]
+            self._windows[key] = windows(owner.availability)
+        return bool(fits([epoch(need.start)], [epoch(need.end)], self._windows[key])[0])
 
 
 def _interval(need: Need) -> str:
@@ -95,8 +107,8 @@ def rule_2_travel(c: _Ctx) -> Iterator[Violation]:
 
 def rule_3_volunteer_availability(c: _Ctx) -> Iterator[Violation]:
     for a in c.plan.assignments:
-        v, need = c.vols[a.volunteer], c.needs[a.need]
-        if not fits([epoch(need.start)], [epoch(need.end)], windows(v.availability))[0]:
+        need = c.needs[a.need]
+        if not c.free("volunteer", a.volunteer, need):
             yield Violation(
                 3, f"need {a.need} ({_interval(need)}) does not fit volunteer {a.volunteer}'s "
                 "availability", (a.volunteer, a.need),
@@ -181,8 +193,8 @@ def rule_7_venue_distance(c: _Ctx) -> Iterator[Violation]:
 def rule_8_venue_time(c: _Ctx) -> Iterator[Violation]:
     by_venue: dict[str, list[Need]] = defaultdict(list)
     for b in c.plan.bookings:
-        need, u = c.needs[b.need], c.venues[b.venue]
-        if not fits([epoch(need.start)], [epoch(need.end)], windows(u.availability))[0]:
+        need = c.needs[b.need]
+        if not c.free("venue", b.venue, need):
             yield Violation(
                 8, f"need {b.need} ({_interval(need)}) does not fit venue {b.venue}'s opening "
                 "windows", (b.venue, b.need),

@@ -13,6 +13,7 @@ The steps:
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -252,11 +253,14 @@ def solve(
     fairness_bound: Fraction | None = None
     infeasible_core: list[tuple[str, int]] | None = None
 
+    lock = threading.Lock()  # subproblems may report from several threads
+
     def report(idx: int, stage: str, value: int, bound: float | None) -> None:
-        tally.value[idx] = value
-        if bound is not None and not np.isnan(bound):
-            tally.bound[idx] = min(tally.bound[idx], bound)
-        tally.report(stage)
+        with lock:
+            tally.value[idx] = value
+            if bound is not None and not np.isnan(bound):
+                tally.bound[idx] = min(tally.bound[idx], bound)
+            tally.report(stage)
 
     phases["model"] = time.monotonic() - t0 - sum(phases.values())
     outcomes = _run_all([sp for sp, *_ in subs], params, settings, deadline, report, stop)
@@ -296,8 +300,8 @@ def _run_all(
     subs: list[SubProblem], params: SolveParams, settings: StageSettings, deadline: float,
     report: Callable[[int, str, int, float | None], None], stop: StopFlag | None,
 ) -> dict[int, SubOutcome]:
-    """Every subproblem within the deadline: in worker processes when there are several big
-    ones and more than one worker, else one after the other in this process."""
+    """Every subproblem within the deadline: side by side on `workers` threads when there
+    are several big ones, else one after the other."""
     big = [sp for sp in subs if sp.size >= PARALLEL_MIN_SIZE]
     if params.workers > 1 and params.parallel and len(big) > 1:
         from matcher.solver.parallel import run_parallel
@@ -309,7 +313,9 @@ def _run_all(
     # Small subproblems first: they finish fast and pass their time on to the big ones.
     for idx in sorted(range(len(subs)), key=lambda i: (subs[i].size, int(subs[i].needs[0]))):
         sp = subs[idx]
-        share = max(0.0, deadline - time.monotonic()) * sp.size / remaining
+        left = max(0.0, deadline - time.monotonic())
+        # A share by size, but never so small that a tiny subproblem cannot finish.
+        share = max(left * sp.size / remaining, min(0.25 * left, 1.0 + sp.size / 10_000))
         remaining -= sp.size
         if stop is not None and stop.is_set():
             share = 0.0
