@@ -38,6 +38,7 @@ from matcher.model import (
 from matcher.solver import explain
 from matcher.solver.candidates import Candidates, Compiled, generate
 from matcher.solver.cpsat import (
+    Solution,
     StageResult,
     StageSettings,
     SubProblem,
@@ -192,11 +193,11 @@ class _Tally:
         self.history: list[Progress] = []
         self.first_solution: float | None = None
 
-    def report(self, stage: str) -> None:
+    def report(self, stage: str, plan: Plan | None = None) -> None:
         now = time.monotonic() - self.t0
         if self.first_solution is None:
             self.first_solution = now
-        p = Progress(now, stage, int(sum(self.value)), float(sum(self.bound)))
+        p = Progress(now, stage, int(sum(self.value)), float(sum(self.bound)), plan)
         self.history.append(p)
         if self.callback is not None:
             self.callback(p)
@@ -254,16 +255,31 @@ def solve(
     infeasible_core: list[tuple[str, int]] | None = None
 
     lock = threading.Lock()  # subproblems may report from several threads
+    current: dict[int, Solution] = {}
+    last_plan = [-1.0]
 
-    def report(idx: int, stage: str, value: int, bound: float | None) -> None:
+    def report(idx: int, stage: str, value: int, bound: float | None,
+               sol: Solution | None) -> None:
         with lock:
             tally.value[idx] = value
             if bound is not None and not np.isnan(bound):
                 tally.bound[idx] = min(tally.bound[idx], bound)
-            tally.report(stage)
+            plan = None
+            if sol is not None:
+                current[idx] = sol
+                # The best plan so far, at most about once a second (it is not free).
+                now = time.monotonic()
+                pinned_done = all(i in current for i, (s, *_r) in enumerate(subs)
+                                  if s.pin_v or s.pin_u or s.pin_f)
+                if pinned_done and now - last_plan[0] >= 1.0:
+                    last_plan[0] = now
+                    plan = _assemble(problem, cand, subs, current, possible,
+                                     float(sum(tally.bound)))
+            tally.report(stage, plan)
 
     phases["model"] = time.monotonic() - t0 - sum(phases.values())
-    outcomes = _run_all([sp for sp, *_ in subs], params, settings, deadline, report, stop)
+    outcomes = _run_all([sp for sp, *_ in subs], params, settings, deadline, report, stop,
+                        params.progress_plans)
     phases["search"] = time.monotonic() - t0 - sum(phases.values())
     for idx, (sp, vk, uk, fk) in enumerate(subs):
         out = outcomes[idx]
@@ -298,7 +314,8 @@ def solve(
 
 def _run_all(
     subs: list[SubProblem], params: SolveParams, settings: StageSettings, deadline: float,
-    report: Callable[[int, str, int, float | None], None], stop: StopFlag | None,
+    report: Callable[[int, str, int, float | None, Solution | None], None],
+    stop: StopFlag | None, with_solutions: bool,
 ) -> dict[int, SubOutcome]:
     """Every subproblem within the deadline: side by side on `workers` threads when there
     are several big ones, else one after the other."""
@@ -307,7 +324,7 @@ def _run_all(
         from matcher.solver.parallel import run_parallel
 
         return run_parallel(subs, params.workers, max(0.0, deadline - time.monotonic()),
-                            settings, report, stop)
+                            settings, report, stop, with_solutions)
     outcomes: dict[int, SubOutcome] = {}
     remaining = sum(sp.size for sp in subs) or 1
     # Small subproblems first: they finish fast and pass their time on to the big ones.
@@ -320,11 +337,30 @@ def _run_all(
         if stop is not None and stop.is_set():
             share = 0.0
 
-        def sub_report(stage: str, value: int, bound: float | None, idx: int = idx) -> None:
-            report(idx, stage, value, bound)
+        def sub_report(stage: str, value: int, bound: float | None, sol: Solution | None,
+                       idx: int = idx) -> None:
+            report(idx, stage, value, bound, sol)
 
-        outcomes[idx] = solve_subproblem(sp, share, settings, sub_report, stop)
+        outcomes[idx] = solve_subproblem(sp, share, settings, sub_report, stop, with_solutions)
     return outcomes
+
+
+def _assemble(
+    problem: Problem, cand: Candidates, subs: list[tuple[SubProblem, I64, I64, I64]],
+    current: dict[int, Solution], possible: NDArray[np.bool_], bound: float,
+) -> Plan:
+    """A valid plan from the subproblems' incumbents so far (the rest left unmet)."""
+    met = np.zeros(len(problem.needs), dtype=bool)
+    v_on = np.zeros(len(cand.v_vol), dtype=bool)
+    u_on = np.zeros(len(cand.u_venue), dtype=bool)
+    g_amt = np.zeros(len(cand.f_fund), dtype=np.int64)
+    for idx, sol in current.items():
+        sp, vk, uk, fk = subs[idx]
+        met[sp.needs] = sol.met
+        v_on[vk] = sol.v
+        u_on[uk] = sol.u
+        g_amt[fk] = sol.g
+    return _plan(problem, cand, met, v_on, u_on, g_amt, False, bound, None, None, possible)
 
 
 def _restrict(cand: Candidates, possible: NDArray[np.bool_]) -> Candidates:

@@ -389,13 +389,14 @@ class MatchModel:
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
-    def __init__(self, on_solution: Callable[[float, float], None] | None):
+    def __init__(self, on_solution: Callable[[float, float, Any], None] | None):
         super().__init__()
         self.on_solution = on_solution
 
     def on_solution_callback(self) -> None:
         if self.on_solution is not None:
-            self.on_solution(self.objective_value, self.best_objective_bound)
+            # The callback itself goes along, so the receiver can read the solution.
+            self.on_solution(self.objective_value, self.best_objective_bound, self)
 
 
 @dataclass
@@ -412,7 +413,7 @@ def solve_stage(
     maximize: bool,
     seconds: float,
     settings: StageSettings,
-    on_solution: Callable[[float, float], None] | None = None,
+    on_solution: Callable[[float, float, Any], None] | None = None,
     stop: Any = None,
 ) -> tuple[StageResult, Solution | None]:
     """Optimise one stage; returns its result and the solution found, if any."""

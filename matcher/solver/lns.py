@@ -237,7 +237,7 @@ def solve_large(
     warm: Solution,
     seconds: float,
     settings: StageSettings,
-    report: Callable[[int, float | None], None],
+    report: Callable[[int, float | None, Solution | None], None],
     stop: Any = None,
 ) -> tuple[list[StageResult], Solution, float]:
     """LP bound, an LP-guided greedy start, then neighbourhood search, within `seconds`."""
@@ -257,11 +257,11 @@ def solve_large(
         guided = greedy(sp, order=order)
         if _better(sp, guided, best):
             best = guided
-    report(sp.stage_value("coverage", best), bound)
+    report(sp.stage_value("coverage", best), bound, best)
     clusters = time_clusters(sp)
     hoods = neighbourhoods(sp, clusters, NEIGHBOURHOOD_PAIRS)
     best, stable = improve(sp, best, hoods, end, settings,
-                           lambda s: report(sp.stage_value("coverage", s), bound), stop)
+                           lambda s: report(sp.stage_value("coverage", s), bound, s), stop)
     cov = sp.stage_value("coverage", best)
     status = "optimal" if cov >= bound else "feasible"
     results = [

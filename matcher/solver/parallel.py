@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from matcher.solver.cpsat import StageSettings, SubProblem
+from matcher.solver.cpsat import Solution, StageSettings, SubProblem
 from matcher.solver.stages import SubOutcome, solve_subproblem
 
 
@@ -24,8 +24,9 @@ def run_parallel(
     workers: int,
     seconds: float,
     settings: StageSettings,
-    report: Callable[[int, str, int, float | None], None],
+    report: Callable[[int, str, int, float | None, Solution | None], None],
     stop: Any = None,
+    with_solutions: bool = False,
 ) -> dict[int, SubOutcome]:
     """Solve `subs` on `workers` threads within `seconds`, biggest first."""
     deadline = time.monotonic() + seconds
@@ -40,10 +41,11 @@ def run_parallel(
             1.0, workers * subs[i].size / total)
         budget = max(0.0, min(share, deadline - time.monotonic()))
 
-        def sub_report(stage: str, value: int, bound: float | None) -> None:
-            report(i, stage, value, bound)
+        def sub_report(stage: str, value: int, bound: float | None,
+                       sol: Solution | None) -> None:
+            report(i, stage, value, bound, sol)
 
-        return solve_subproblem(subs[i], budget, one, sub_report, stop)
+        return solve_subproblem(subs[i], budget, one, sub_report, stop, with_solutions)
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="matcher-sub") as pool:
         futures = {i: pool.submit(run, i) for i in order}

@@ -32,7 +32,8 @@ LARGE_PAIRS = 60_000
 
 LP_BOUND_PAIRS = 5_000  # above this, an LP bound first (cheap next to the CP-SAT search)
 
-Report = Callable[[str, int, float | None], None]
+# (stage, coverage, bound, incumbent or None); the incumbent only when asked for.
+Report = Callable[[str, int, float | None, Solution | None], None]
 
 
 @dataclass
@@ -60,31 +61,35 @@ def solve_subproblem(
     settings: StageSettings,
     report: Report | None = None,
     stop: Any = None,
+    with_solutions: bool = False,
 ) -> SubOutcome:
-    """The lexicographic stages on one subproblem within `seconds`."""
+    """The lexicographic stages on one subproblem within `seconds`.
+
+    `report` hears of every improvement; with `with_solutions` it gets the incumbent too.
+    """
     end = time.monotonic() + seconds
 
-    def tell(stage: str, value: int, bound: float | None) -> None:
+    def tell(stage: str, value: int, bound: float | None, sol: Solution | None = None) -> None:
         if report is not None:
-            report(stage, value, bound)
+            report(stage, value, bound, sol if with_solutions else None)
 
     warm = best_greedy(sp)
     best: Solution | None = warm if keeps_pins(sp, warm) else None
     if best is not None:
-        tell("greedy", sp.stage_value("coverage", best), None)
+        tell("greedy", sp.stage_value("coverage", best), None, best)
     if is_large(sp) and best is not None:
         from matcher.solver import lns
 
         results, sol, bound = lns.solve_large(
             sp, best, max(0.0, end - time.monotonic()), settings,
-            lambda value, b: tell("coverage", value, b), stop)
+            lambda value, b, sol: tell("coverage", value, b, sol), stop)
         return SubOutcome(results, sol, None, bound)
-    return _exact(sp, warm, best, end, settings, tell, stop)
+    return _exact(sp, warm, best, end, settings, tell, stop, with_solutions)
 
 
 def _exact(
     sp: SubProblem, warm: Solution, best: Solution | None, end: float,
-    settings: StageSettings, tell: Report, stop: Any,
+    settings: StageSettings, tell: Report, stop: Any, with_solutions: bool,
 ) -> SubOutcome:
     mm = MatchModel(sp)
     mm.set_hint(warm)
@@ -99,7 +104,7 @@ def _exact(
         if relaxed is not None:
             cov_bound = min(cov_bound, relaxed[0])
             if best is not None:
-                tell("bound", sp.stage_value("coverage", best), cov_bound)
+                tell("bound", sp.stage_value("coverage", best), cov_bound, None)
 
     def left(frac: float) -> float:
         return max(0.0, (end - time.monotonic()) * frac)
@@ -126,9 +131,10 @@ def _exact(
         else:
             expr = mm.travel()
 
-        def on_solution(value: float, bound: float, name: str = name) -> None:
+        def on_solution(value: float, bound: float, cb: Any, name: str = name) -> None:
             if name == "coverage":
-                tell(name, int(round(value)), float(np.floor(bound + 1e-6)))
+                sol = mm.read(cb) if with_solutions else None
+                tell(name, int(round(value)), float(np.floor(bound + 1e-6)), sol)
 
         res, sol = solve_stage(mm, name, expr, maximize, left(frac), settings, on_solution, stop)
         results.append(res)
@@ -149,7 +155,7 @@ def _exact(
         best = sol
         assert res.value is not None and res.bound is not None
         if name == "coverage":
-            tell(name, sp.stage_value("coverage", sol), cov_bound)
+            tell(name, sp.stage_value("coverage", sol), cov_bound, sol)
         if name == "fairness":
             # Hold the exact fraction the solution reaches (the optimum when proven).
             achieved = sp.fairness_of(sol.met)
