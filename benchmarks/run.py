@@ -337,11 +337,23 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    {msg}; {r['wall_s']:.1f} s wall, {r['peak_mb']:.0f} MB", flush=True)
     total = time.monotonic() - t0
     meta = {"command": command, "started": started, "total_s": total,
-            "time_limit": args.time_limit}
+            "time_limit": args.time_limit, "commit": git_commit()}
     (out_dir / "results.json").write_text(json.dumps({"meta": meta, "results": results}),
                                           encoding="utf-8")
     report(results, meta, out_md, out_csv)
     return 0
+
+
+def git_commit() -> str:
+    """The checkout's commit (and whether files differ from it), for the report."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, text=True,
+                              capture_output=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=REPO, text=True, capture_output=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return head + (" with uncommitted changes" if dirty.strip() else "")
 
 
 def report_only(args: argparse.Namespace, out_md: Path, out_csv: Path, out_dir: Path) -> int:
@@ -381,6 +393,8 @@ def report(results: list[dict[str, Any]], meta: dict[str, Any], out_md: Path,
         print()
         print(nt)
     write_csv(rows, out_csv)
+    if meta.get("commit"):
+        started += f", code at commit {meta['commit']}"
     write_section(out_md, section(rows, command, float(meta["time_limit"]), started, plot_rel,
                                   total))
     print(f"\nwrote {out_md} and {out_csv}" + (f" and {plot_rel}" if plot_rel else ""))
