@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/tianchang.json
 TIME_LIMIT ?= 20
+BENCH_TIME_LIMIT ?= 60
 
 .PHONY: setup run test lint bench bench-small clean
 
@@ -27,6 +28,12 @@ lint: setup
 
 test: lint
 	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/python benchmarks/run.py --time-limit $(BENCH_TIME_LIMIT)
+
+bench-small: setup
+	$(BIN)/pytest tests/test_bench_smoke.py
 
 clean:
 	rm -rf $(VENV) out

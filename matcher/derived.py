@@ -25,9 +25,15 @@ def epoch(t: datetime) -> int:
     return int(t.timestamp())
 
 
+# Farther than any two points on Earth: a larger limit means "anywhere" and is clamped here
+# so that it fits in 64-bit integers.
+FAR_KM = 40_000.0
+
+
 def limit_m(km: ArrayLike) -> NDArray[np.int64]:
     """SPEC: a limit of L km is respected when d_m <= round(1000 * L)."""
-    return np.rint(np.asarray(km, dtype=np.float64) * 1000.0).astype(np.int64)
+    clamped = np.minimum(np.asarray(km, dtype=np.float64), FAR_KM)
+    return np.rint(clamped * 1000.0).astype(np.int64)
 
 
 def unit_vectors(lat: ArrayLike, lon: ArrayLike) -> NDArray[np.float64]:

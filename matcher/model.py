@@ -32,12 +32,11 @@ DEFAULT_VENUE_MAX_DISTANCE_KM = 5.0
 DEFAULT_RATING = 3.0
 
 # Limits beyond SPEC's table, so that sums stay exact in 64-bit integers (documented in the
-# README): money in minor units, counts, weights, hours and distances.
+# README): money in minor units, counts and weights. Distances and hours need none: the
+# solver clamps them (no two places are more than ~20,016 km apart).
 MAX_MONEY = 10**13
 MAX_COUNT = 10**6
 MAX_WEIGHT = 10**6
-MAX_HOURS = 10**6
-MAX_KM = 20_100.0  # half the Earth's circumference: any larger limit means "anywhere"
 MAX_TOTAL_WEIGHT = 2**31
 
 
@@ -144,8 +143,8 @@ class Volunteer(_Model):
     location: Location
     skills: list[Str] = Field(default_factory=list)
     availability: list[Interval] | None = None
-    max_hours: Num | None = Field(default=None, ge=0, le=MAX_HOURS)
-    max_travel_km: Num = Field(default=DEFAULT_MAX_TRAVEL_KM, ge=0, le=MAX_KM)
+    max_hours: Num | None = Field(default=None, ge=0)
+    max_travel_km: Num = Field(default=DEFAULT_MAX_TRAVEL_KM, ge=0)
 
 
 class Venue(_Model):
@@ -188,7 +187,7 @@ class Role(_Model):
 class VenueRequest(_Model):
     capacity: Int = Field(ge=1, le=MAX_COUNT)
     features: list[Str] = Field(default_factory=list)
-    max_distance_km: Num = Field(default=DEFAULT_VENUE_MAX_DISTANCE_KM, ge=0, le=MAX_KM)
+    max_distance_km: Num = Field(default=DEFAULT_VENUE_MAX_DISTANCE_KM, ge=0)
 
 
 class Need(_Model):

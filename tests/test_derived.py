@@ -279,3 +279,12 @@ def test_fairness_value_exact_fraction() -> None:
     assert fairness_value(problem, none_met, 1) == 0
     # The '34' need (depth-2 group '34') unmet: that group alone drops to 0.
     assert fairness_value(problem, [True, True, True, False, True], 2) == 0
+
+
+def test_huge_travel_limits_mean_anywhere() -> None:
+    """SPEC puts no upper bound on km limits; a huge one is clamped, not an overflow."""
+    from matcher.derived import haversine_m, limit_m
+
+    antipode = int(haversine_m(0.0, 0.0, 0.0, 180.0))
+    assert limit_m(1e300) >= antipode
+    assert limit_m(25_000.0) >= antipode

@@ -27,6 +27,7 @@ from matcher.derived import (
 from matcher.model import Interval, Problem
 
 I64 = NDArray[np.int64]
+MAX_HOURS_CLAMP = 1e9  # hours; more than any plan can use, and still exact in int64 seconds
 
 
 def _chord(metres: NDArray[np.float64] | float) -> NDArray[np.float64]:
@@ -118,7 +119,8 @@ class Compiled:
             fund_index={f.id: i for i, f in enumerate(problem.funds)},
             need_index={n.id: i for i, n in enumerate(problem.needs)},
             vol_max_s=np.array(
-                [-1 if v.max_hours is None else int(np.floor(3600.0 * v.max_hours))
+                [-1 if v.max_hours is None
+                 else int(np.floor(3600.0 * min(v.max_hours, MAX_HOURS_CLAMP)))
                  for v in problem.volunteers],
                 dtype=np.int64,
             ),
