@@ -8,6 +8,9 @@ coverage any valid plan reaches. Built with scipy sparse matrices and solved by 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linprog
@@ -52,11 +55,25 @@ class _Rows:
         return coo_matrix((v, (r, c)), shape=(len(self.b), n)).tocsr(), np.array(self.b)
 
 
-def coverage_bound(
-    sp: SubProblem, time_limit: float
-) -> tuple[float, NDArray[np.float64]] | None:
-    """The LP bound on coverage with the LP's `met` values, or None when HiGHS does not
-    finish in `time_limit`."""
+@dataclass
+class Matrices:
+    """The subproblem as `A_ub x <= b_ub`, `A_eq x == b_eq`, 0 <= x <= upper, with columns
+    [met (n) | volunteer pairs | venue pairs | grants]."""
+
+    n: int
+    o_x: int
+    o_y: int
+    o_g: int
+    total: int
+    a_ub: Any
+    b_ub: Any
+    a_eq: Any
+    b_eq: Any
+    upper: NDArray[np.float64]
+
+
+def matrices(sp: SubProblem) -> Matrices:
+    """The rules of `cpsat.MatchModel` as sparse linear constraints."""
     n = len(sp.needs)
     nv, nu, nf = len(sp.v_vol), len(sp.u_venue), len(sp.f_fund)
     o_x, o_y, o_g = n, n + nv, n + nv + nu
@@ -130,12 +147,22 @@ def coverage_bound(
 
     a_ub, b_ub = ub.matrix(total)
     a_eq, b_eq = eq.matrix(total)
-    c = np.zeros(total)
-    c[:n] = -sp.weight.astype(np.float64)
     upper = np.ones(total)
     upper[o_g:] = sp.f_cap.astype(np.float64)
-    res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
-                  bounds=np.stack([np.zeros(total), upper], axis=1), method="highs-ds",
+    return Matrices(n, o_x, o_y, o_g, total, a_ub, b_ub, a_eq, b_eq, upper)
+
+
+def coverage_bound(
+    sp: SubProblem, time_limit: float
+) -> tuple[float, NDArray[np.float64]] | None:
+    """The LP bound on coverage with the LP's `met` values, or None when HiGHS does not
+    finish in `time_limit`."""
+    mx = matrices(sp)
+    n = mx.n
+    c = np.zeros(mx.total)
+    c[:n] = -sp.weight.astype(np.float64)
+    res = linprog(c, A_ub=mx.a_ub, b_ub=mx.b_ub, A_eq=mx.a_eq, b_eq=mx.b_eq,
+                  bounds=np.stack([np.zeros(mx.total), mx.upper], axis=1), method="highs-ds",
                   options={"time_limit": max(0.1, time_limit), "presolve": True})
     if res.status != 0:
         return None

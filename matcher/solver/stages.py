@@ -30,6 +30,7 @@ from matcher.solver.greedy import best_greedy
 # CP-SAT model of them spends a minute in presolve alone.
 LARGE_PAIRS = 60_000
 
+MIP_SHARE = 0.6  # of a subproblem's time, for HiGHS before CP-SAT
 LP_BOUND_PAIRS = 5_000  # above this, an LP bound first (cheap next to the CP-SAT search)
 
 # (stage, coverage, bound, incumbent or None); the incumbent only when asked for.
@@ -96,7 +97,7 @@ def _exact(
     results: list[StageResult] = []
     fair_info: tuple[Fraction, Fraction] | None = None
     cov_bound = float(sp.max_coverage())
-    if sp.size >= LP_BOUND_PAIRS and sp.group is None:
+    if sp.size >= LP_BOUND_PAIRS and sp.group is None and sp.ref_v is not None:
         # A bound within a second or so, long before CP-SAT's search proves as much.
         from matcher.solver import lp
 
@@ -118,18 +119,35 @@ def _exact(
         stages.append(("stability", False, 0.5))
     stages.append(("travel", False, 1.0))
 
+    if sp.group is None and sp.ref_v is None:
+        # HiGHS first: on these models it usually proves every stage in seconds. What it
+        # proves is held; CP-SAT goes on from its solution with the rest.
+        from matcher.solver.mip import solve_mip
+
+        mo = solve_mip(sp, left(MIP_SHARE))
+        proven = [r for r in mo.results if r.status == "optimal"]
+        if mo.solution is not None and keeps_pins(sp, mo.solution):
+            best = mo.solution
+            if mo.coverage_bound is not None:
+                cov_bound = min(cov_bound, mo.coverage_bound)
+            tell("coverage", sp.stage_value("coverage", best), cov_bound, best)
+            if len(proven) == len(stages):
+                return SubOutcome(mo.results, best, None, cov_bound)
+            results.extend(proven)
+            for r in proven:
+                held = int(round(r.value or 0))
+                expr = _stage_expr(mm, r.name)
+                mm.model.add(expr >= held if r.name != "travel" else expr <= held)
+            done = {r.name for r in proven}
+            stages = [s for s in stages if s[0] not in done]
+            mm.set_hint(best)
+
     for name, maximize, frac in stages:
         scale = 1
         if name == "fairness":
             expr, scale = mm.fairness_scaled()
-        elif name == "coverage":
-            expr = mm.coverage()
-        elif name == "fill":
-            expr = mm.fill()
-        elif name == "stability":
-            expr = mm.changes()
         else:
-            expr = mm.travel()
+            expr = _stage_expr(mm, name)
 
         def on_solution(value: float, bound: float, cb: Any, name: str = name) -> None:
             if name == "coverage":
@@ -170,3 +188,13 @@ def _exact(
         if res.status != "optimal" and time.monotonic() >= end:
             break  # out of time: later stages get no budget; keep what we have
     return SubOutcome(results, best, fair_info, cov_bound)
+
+
+def _stage_expr(mm: MatchModel, name: str) -> Any:
+    if name == "coverage":
+        return mm.coverage()
+    if name == "fill":
+        return mm.fill()
+    if name == "stability":
+        return mm.changes()
+    return mm.travel()
