@@ -27,7 +27,7 @@ lint: setup
 	$(BIN)/mypy matcher
 
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -q
 
 bench: setup
 	$(BIN)/python benchmarks/run.py --time-limit $(BENCH_TIME_LIMIT)

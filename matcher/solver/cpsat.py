@@ -430,15 +430,23 @@ def solve_stage(
     if settings.workers > 1:
         # Deterministic multi-threaded search: same seed and workers give the same plan.
         prm.interleave_search = INTERLEAVE
-    prm.log_search_progress = settings.log
     cb = _Callback(on_solution)
     t0 = time.monotonic()
+    if stop is not None and stop.is_set():
+        return StageResult(name, "unknown", None, None, 0.0), None
     watcher_done = threading.Event()
     watcher: threading.Thread | None = None
+    started = threading.Event()
+    prm.log_search_progress = settings.log or stop is not None
     if stop is not None:
+        # CP-SAT aborts the process if asked to stop before its search has begun, so the
+        # watcher waits for the first log line (written as the search starts).
+        prm.log_to_stdout = settings.log
+        solver.log_callback = lambda _line: started.set()
+
         def _watch() -> None:
             while not watcher_done.wait(0.05):
-                if stop.is_set():
+                if stop.is_set() and started.is_set():
                     solver.stop_search()
                     return
 

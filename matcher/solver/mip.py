@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import csr_matrix
+from scipy.sparse import coo_matrix, csr_matrix, hstack
 
 from matcher.solver.cpsat import Solution, StageResult, SubProblem
 from matcher.solver.lp import Matrices, matrices
@@ -26,6 +27,7 @@ class MipOutcome:
     results: list[StageResult]
     solution: Solution | None
     coverage_bound: float | None
+    fairness: tuple[Fraction, Fraction] | None = None  # (value, bound)
 
 
 def _objectives(sp: SubProblem, mx: Matrices) -> dict[str, NDArray[np.float64]]:
@@ -77,6 +79,12 @@ def solve_mip(sp: SubProblem, seconds: float) -> MipOutcome:
     results: list[StageResult] = []
     best: Solution | None = None
     cov_bound: float | None = None
+    fair: tuple[Fraction, Fraction] | None = None
+    if sp.group is not None:
+        res_f, best, fair = _fairness(sp, mx, cons, bounds, end)
+        results.append(res_f)
+        if best is None or res_f.status != "optimal":
+            return MipOutcome(results, best, None, fair)
     shares = {"coverage": 0.5, "fill": 0.5, "travel": 1.0}
     for name, c in _objectives(sp, mx).items():
         maximize = name != "travel"
@@ -109,4 +117,84 @@ def solve_mip(sp: SubProblem, seconds: float) -> MipOutcome:
         row = csr_matrix(c.reshape(1, -1))
         cons.append(LinearConstraint(row, value - 0.5, np.inf) if maximize
                     else LinearConstraint(row, -np.inf, value + 0.5))
-    return MipOutcome(results, best, cov_bound)
+    return MipOutcome(results, best, cov_bound, fair)
+
+
+def _group_rows(sp: SubProblem, mx: Matrices, num: int, den: int) -> LinearConstraint:
+    """Every group's met share at least num/den: den * met_w(g) - num * total(g) >= 0."""
+    assert sp.group is not None and sp.group_total is not None
+    gids = sorted(sp.group_total)
+    row_of = {g: k for k, g in enumerate(gids)}
+    rows = np.array([row_of[int(g)] for g in sp.group], dtype=np.int64)
+    a = coo_matrix((den * sp.weight.astype(np.float64), (rows, np.arange(mx.n))),
+                   shape=(len(gids), mx.total)).tocsr()
+    lb = np.array([num * sp.group_total[g] for g in gids], dtype=np.float64)
+    return LinearConstraint(a, lb, np.inf)
+
+
+def _fairness(
+    sp: SubProblem, mx: Matrices, cons: list[LinearConstraint], bounds: Bounds, end: float,
+) -> tuple[StageResult, Solution | None, tuple[Fraction, Fraction] | None]:
+    """Maximise the smallest group share, then prove the exact fraction.
+
+    A continuous column t with total(g) * t <= met_w(g) gives the best share up to HiGHS's
+    tolerances; the exact share F of the rounded solution is then checked by asking for a
+    plan whose every group reaches the next fraction above F (there is none when F is
+    optimal). F is then held with integer rows in the later stages.
+    """
+    assert sp.group is not None and sp.group_total is not None
+    t0 = time.monotonic()
+    gids = sorted(sp.group_total)
+    row_of = {g: k for k, g in enumerate(gids)}
+    rows = np.array([row_of[int(g)] for g in sp.group], dtype=np.int64)
+    a_met = coo_matrix((-sp.weight.astype(np.float64), (rows, np.arange(mx.n))),
+                       shape=(len(gids), mx.total))
+    a_t = coo_matrix(np.array([[float(sp.group_total[g])] for g in gids]))
+    a = hstack([a_met, a_t]).tocsr()
+    widened = [LinearConstraint(hstack([c.A, csr_matrix((c.A.shape[0], 1))]).tocsr(), c.lb, c.ub)
+               for c in cons]
+    widened.append(LinearConstraint(a, -np.inf, 0.0))
+    c_t = np.zeros(mx.total + 1)
+    c_t[-1] = -1.0
+    lb = np.r_[bounds.lb, 0.0]
+    ub = np.r_[bounds.ub, 1.0]
+    integ = np.r_[np.ones(mx.total), 0.0]
+    res = milp(c_t, constraints=widened, integrality=integ, bounds=Bounds(lb, ub),
+               options={"time_limit": max(0.05, 0.5 * (end - time.monotonic())),
+                        "mip_rel_gap": 0.0})
+    if res.x is None:
+        return StageResult("fairness", "unknown", None, None, time.monotonic() - t0), None, None
+    x = np.rint(res.x[:-1])
+    if not _exact_ok(mx, x):
+        return StageResult("fairness", "unknown", None, None, time.monotonic() - t0), None, None
+    best = _solution(mx, x)
+    value = sp.fairness_of(best.met)
+    dual = getattr(res, "mip_dual_bound", None)
+    top = Fraction(1) if dual is None else min(Fraction(1), Fraction(-float(dual)) + Fraction(
+        1, 10**9))
+    proven = False
+    # Is there a plan with every group at the next fraction above `value`?
+    while res.status == 0 and time.monotonic() < end:
+        nxt = min(Fraction(int(value * t) + 1, t) for t in sp.group_total.values())
+        if nxt > 1:
+            proven = True
+            break
+        check = milp(np.zeros(mx.total), constraints=[*cons, _group_rows(sp, mx, nxt.numerator,
+                                                                           nxt.denominator)],
+                     integrality=np.ones(mx.total), bounds=bounds,
+                     options={"time_limit": max(0.05, 0.5 * (end - time.monotonic()))})
+        if check.status == 2:  # infeasible: nothing reaches `nxt`
+            proven = True
+            break
+        if check.x is None:
+            break
+        x2 = np.rint(check.x)
+        if not _exact_ok(mx, x2):
+            break
+        best = _solution(mx, x2)
+        value = sp.fairness_of(best.met)
+    cons.append(_group_rows(sp, mx, value.numerator, value.denominator))
+    bound = value if proven else max(value, top)
+    result = StageResult("fairness", "optimal" if proven else "feasible", float(value),
+                         float(bound), time.monotonic() - t0)
+    return result, best, (value, bound)

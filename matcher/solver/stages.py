@@ -119,7 +119,7 @@ def _exact(
         stages.append(("stability", False, 0.5))
     stages.append(("travel", False, 1.0))
 
-    if sp.group is None and sp.ref_v is None:
+    if sp.ref_v is None:
         # HiGHS first: on these models it usually proves every stage in seconds. What it
         # proves is held; CP-SAT goes on from its solution with the rest.
         from matcher.solver.mip import solve_mip
@@ -128,6 +128,7 @@ def _exact(
         proven = [r for r in mo.results if r.status == "optimal"]
         if mo.solution is not None and keeps_pins(sp, mo.solution):
             best = mo.solution
+            fair_info = mo.fairness
             if mo.coverage_bound is not None:
                 cov_bound = min(cov_bound, mo.coverage_bound)
             tell("coverage", sp.stage_value("coverage", best), cov_bound, best)
@@ -135,6 +136,10 @@ def _exact(
                 return SubOutcome(mo.results, best, None, cov_bound)
             results.extend(proven)
             for r in proven:
+                if r.name == "fairness":
+                    assert mo.fairness is not None
+                    mm.hold_fairness(mo.fairness[0])
+                    continue
                 held = int(round(r.value or 0))
                 expr = _stage_expr(mm, r.name)
                 mm.model.add(expr >= held if r.name != "travel" else expr <= held)
