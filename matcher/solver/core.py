@@ -44,6 +44,7 @@ from matcher.solver.cpsat import (
     SubProblem,
     pin_core,
 )
+from matcher.solver.lns import pack, pairs_per_need
 from matcher.solver.params import Progress, ProgressCallback, SolveParams, SolveResult, StopFlag
 from matcher.solver.stages import SubOutcome, solve_subproblem
 
@@ -380,25 +381,10 @@ def _restrict(cand: Candidates, possible: NDArray[np.bool_]) -> Candidates:
 
 def _batch(comps: list[I64], cand: Candidates) -> list[I64]:
     """Merge small components into batches (still exact: they stay independent)."""
-    if not comps:
-        return []
-    pairs = (np.bincount(cand.v_need, minlength=len(cand.compiled.problem.needs))
-             + np.bincount(cand.u_need, minlength=len(cand.compiled.problem.needs))
-             + np.bincount(cand.f_need, minlength=len(cand.compiled.problem.needs)) + 1)
+    n = len(cand.compiled.problem.needs)
+    pairs = pairs_per_need(n, cand.v_need, cand.u_need, cand.f_need)
     sized = sorted(comps, key=lambda c: (int(pairs[c].sum()), int(c[0])))
-    out: list[I64] = []
-    cur: list[I64] = []
-    cur_size = 0
-    for comp in sized:
-        s = int(pairs[comp].sum())
-        if cur and cur_size + s > BATCH_SIZE:
-            out.append(np.sort(np.concatenate(cur)))
-            cur, cur_size = [], 0
-        cur.append(comp)
-        cur_size += s
-    if cur:
-        out.append(np.sort(np.concatenate(cur)))
-    return out
+    return pack(sized, pairs, BATCH_SIZE)
 
 
 def _core_to_pins(

@@ -81,24 +81,35 @@ def time_clusters(sp: SubProblem) -> list[I64]:
     return clusters
 
 
-def neighbourhoods(sp: SubProblem, clusters: list[I64], max_pairs: int) -> list[I64]:
-    """Runs of consecutive clusters (by time) holding about `max_pairs` pairs each."""
-    pairs = (np.bincount(sp.v_need, minlength=len(sp.needs))
-             + np.bincount(sp.u_need, minlength=len(sp.needs))
-             + np.bincount(sp.f_need, minlength=len(sp.needs)) + 1)
+def pairs_per_need(n: int, *pair_needs: I64) -> I64:
+    """How many candidate pairs each of `n` needs has, plus one (the need itself)."""
+    out = np.ones(n, dtype=np.int64)
+    for needs in pair_needs:
+        out += np.bincount(needs, minlength=n)
+    return out
+
+
+def pack(groups: list[I64], size: I64, limit: int) -> list[I64]:
+    """Consecutive groups of needs merged into runs of about `limit` total `size` each."""
     out: list[I64] = []
     cur: list[I64] = []
-    size = 0
-    for c in clusters:
-        s = int(pairs[c].sum())
-        if cur and size + s > max_pairs:
+    total = 0
+    for g in groups:
+        s = int(size[g].sum())
+        if cur and total + s > limit:
             out.append(np.sort(np.concatenate(cur)))
-            cur, size = [], 0
-        cur.append(c)
-        size += s
+            cur, total = [], 0
+        cur.append(g)
+        total += s
     if cur:
         out.append(np.sort(np.concatenate(cur)))
     return out
+
+
+def neighbourhoods(sp: SubProblem, clusters: list[I64], max_pairs: int) -> list[I64]:
+    """Runs of consecutive clusters (by time) holding about `max_pairs` pairs each."""
+    return pack(clusters, pairs_per_need(len(sp.needs), sp.v_need, sp.u_need, sp.f_need),
+                max_pairs)
 
 
 def restrict(
