@@ -579,6 +579,20 @@ class Builder:
             and (v["max_hours"] is None or n["end"] - n["start"] <= v["max_hours"] * HOUR)
         )
 
+    def staffable(self, n, spare=1):
+        """Every role has min_count + `spare` volunteers who could serve it (a pinned need
+        must stay meetable after the forbids drawn later)."""
+        for skill, _count, m in n["roles"]:
+            ok = 0
+            for v in self.volunteers:
+                if self.vol_ok(v, n, skill):
+                    ok += 1
+                    if ok >= m + spare:
+                        break
+            if ok < m + spare:
+                return False
+        return True
+
     @staticmethod
     def venue_ok(u, n):
         r = n["venue"]
@@ -2747,7 +2761,8 @@ def yibin(rng, scale=1):
     for n, h in films:
         if len([p for p in b.pins if "venue" in p]) >= 5 * K:
             break
-        if h["id"] not in seen and n["venue"] is not None and b.venue_ok(h, n):
+        if (h["id"] not in seen and n["venue"] is not None and b.venue_ok(h, n)
+                and b.staffable(n)):
             seen.add(h["id"])
             b.pin_venue(n, h)
     for n in rng.sample([n for n, _ in films], 5 * K):
