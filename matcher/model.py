@@ -266,7 +266,7 @@ class Objective(_Model):
 
 
 class Problem(_Model):
-    version: Literal[1] = 1
+    version: Annotated[Literal[1], BeforeValidator(_strict_int)] = 1
     name: Str = ""
     currency: Str = "CNY"
     volunteers: list[Volunteer] = Field(default_factory=list)

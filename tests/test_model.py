@@ -510,3 +510,12 @@ def test_numbers_beyond_the_documented_limits_are_rejected(mutate, path, phrase)
         parse_problem(doc, "p.json")
     assert err.value.path == path
     assert phrase in err.value.message
+
+
+def test_version_true_is_not_version_one() -> None:
+    """JSON `true` is no integer, although Python treats it as 1."""
+    doc = tiny_problem()
+    doc["version"] = True
+    with pytest.raises(InputError) as err:
+        parse_problem(doc, "p.json")
+    assert err.value.path == "version"

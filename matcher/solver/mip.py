@@ -62,10 +62,12 @@ def _solution(mx: Matrices, x: NDArray[np.float64]) -> Solution:
 
 
 def solve_mip(sp: SubProblem, seconds: float) -> MipOutcome:
-    """Coverage, fill and travel in turn, each held by the next, within `seconds`.
+    """Fairness (when asked), coverage, fill and travel in turn, within `seconds`.
 
-    Stops at the first stage HiGHS does not prove (the caller goes on with CP-SAT from the
-    best solution so far, with the proven stages' values held).
+    Each stage's value is held by the next: the optimum when proven, else the best value
+    found (as SPEC asks under a time limit). Stops at the first stage with no solution at all;
+    the caller goes on with CP-SAT from the best solution so far, with the finished stages'
+    values held.
     """
     end = time.monotonic() + seconds
     mx = matrices(sp)
@@ -83,9 +85,9 @@ def solve_mip(sp: SubProblem, seconds: float) -> MipOutcome:
     if sp.group is not None:
         res_f, best, fair = _fairness(sp, mx, cons, bounds, end)
         results.append(res_f)
-        if best is None or res_f.status != "optimal":
+        if best is None:
             return MipOutcome(results, best, None, fair)
-    shares = {"coverage": 0.5, "fill": 0.5, "travel": 1.0}
+    shares = {"coverage": 0.6, "fill": 0.4, "travel": 1.0}
     for name, c in _objectives(sp, mx).items():
         maximize = name != "travel"
         left = end - time.monotonic()
@@ -112,8 +114,6 @@ def solve_mip(sp: SubProblem, seconds: float) -> MipOutcome:
         best = _solution(mx, x)
         if name == "coverage":
             cov_bound = value if proven else (np.floor(bound + 1e-6) if bound else None)
-        if not proven:
-            break
         row = csr_matrix(c.reshape(1, -1))
         cons.append(LinearConstraint(row, value - 0.5, np.inf) if maximize
                     else LinearConstraint(row, -np.inf, value + 0.5))

@@ -30,7 +30,7 @@ from matcher.solver.greedy import best_greedy
 # CP-SAT model of them spends a minute in presolve alone.
 LARGE_PAIRS = 60_000
 
-MIP_SHARE = 0.6  # of a subproblem's time, for HiGHS before CP-SAT
+MIP_SHARE = 0.8  # of a subproblem's time, for HiGHS; CP-SAT finishes what it leaves
 LP_BOUND_PAIRS = 5_000  # above this, an LP bound first (cheap next to the CP-SAT search)
 
 # (stage, coverage, bound, incumbent or None); the incumbent only when asked for.
@@ -125,17 +125,17 @@ def _exact(
         from matcher.solver.mip import solve_mip
 
         mo = solve_mip(sp, left(MIP_SHARE))
-        proven = [r for r in mo.results if r.status == "optimal"]
+        finished = [r for r in mo.results if r.status in ("optimal", "feasible")]
         if mo.solution is not None and keeps_pins(sp, mo.solution):
             best = mo.solution
             fair_info = mo.fairness
             if mo.coverage_bound is not None:
                 cov_bound = min(cov_bound, mo.coverage_bound)
             tell("coverage", sp.stage_value("coverage", best), cov_bound, best)
-            if len(proven) == len(stages):
-                return SubOutcome(mo.results, best, None, cov_bound)
-            results.extend(proven)
-            for r in proven:
+            if len(finished) == len(stages):
+                return SubOutcome(mo.results, best, fair_info, cov_bound)
+            results.extend(finished)
+            for r in finished:
                 if r.name == "fairness":
                     assert mo.fairness is not None
                     mm.hold_fairness(mo.fairness[0])
@@ -143,7 +143,7 @@ def _exact(
                 held = int(round(r.value or 0))
                 expr = _stage_expr(mm, r.name)
                 mm.model.add(expr >= held if r.name != "travel" else expr <= held)
-            done = {r.name for r in proven}
+            done = {r.name for r in finished}
             stages = [s for s in stages if s[0] not in done]
             mm.set_hint(best)
 
