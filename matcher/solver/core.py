@@ -320,16 +320,15 @@ def _run_all(
 ) -> dict[int, SubOutcome]:
     """Every subproblem within the deadline: side by side on `workers` threads when there
     are several big ones, else one after the other."""
-    big = [sp for sp in subs if sp.size >= PARALLEL_MIN_SIZE]
-    if params.workers > 1 and params.parallel and len(big) > 1:
-        from matcher.solver.parallel import run_parallel
-
-        return run_parallel(subs, params.workers, max(0.0, deadline - time.monotonic()),
-                            settings, report, stop, with_solutions)
+    big = [i for i, sp in enumerate(subs) if sp.size >= PARALLEL_MIN_SIZE]
+    side_by_side = params.workers > 1 and params.parallel and len(big) > 1
     outcomes: dict[int, SubOutcome] = {}
     remaining = sum(sp.size for sp in subs) or 1
     # Small subproblems first: they finish fast and pass their time on to the big ones.
-    for idx in sorted(range(len(subs)), key=lambda i: (subs[i].size, int(subs[i].needs[0]))):
+    order = sorted(range(len(subs)), key=lambda i: (subs[i].size, int(subs[i].needs[0])))
+    if side_by_side:
+        order = [i for i in order if i not in set(big)]
+    for idx in order:
         sp = subs[idx]
         left = max(0.0, deadline - time.monotonic())
         # A share by size, but never so small that a tiny subproblem cannot finish.
@@ -343,6 +342,17 @@ def _run_all(
             report(idx, stage, value, bound, sol)
 
         outcomes[idx] = solve_subproblem(sp, share, settings, sub_report, stop, with_solutions)
+    if side_by_side:
+        from matcher.solver.parallel import run_parallel
+
+        def big_report(k: int, stage: str, value: int, bound: float | None,
+                       sol: Solution | None) -> None:
+            report(big[k], stage, value, bound, sol)
+
+        done = run_parallel([subs[i] for i in big], params.workers,
+                            max(0.0, deadline - time.monotonic()), settings, big_report, stop,
+                            with_solutions)
+        outcomes.update({big[k]: out for k, out in done.items()})
     return outcomes
 
 

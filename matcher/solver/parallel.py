@@ -10,6 +10,7 @@ subproblem and merge the outcomes (see the README).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,16 +31,19 @@ def run_parallel(
 ) -> dict[int, SubOutcome]:
     """Solve `subs` on `workers` threads within `seconds`, biggest first."""
     deadline = time.monotonic() + seconds
-    total = sum(sp.size for sp in subs) or 1
     order = sorted(range(len(subs)), key=lambda i: (-subs[i].size, i))
     one = StageSettings(seed=settings.seed, workers=1, log=settings.log)
+    lock = threading.Lock()
+    waiting = {i: subs[i].size for i in order}  # subproblems not started yet
 
     def run(i: int) -> SubOutcome:
-        # With no more subproblems than workers each has the whole time, else a share by
-        # size; never past the common deadline.
-        share = seconds if len(subs) <= workers else seconds * min(
-            1.0, workers * subs[i].size / total)
-        budget = max(0.0, min(share, deadline - time.monotonic()))
+        # At its start a subproblem gets its size's share of the time left, counting the
+        # workers that run beside it: with no more subproblems than workers, all of it.
+        with lock:
+            rest = sum(waiting.values()) or 1
+            left = max(0.0, deadline - time.monotonic())
+            budget = min(left, left * workers * subs[i].size / rest)
+            del waiting[i]
 
         def sub_report(stage: str, value: int, bound: float | None,
                        sol: Solution | None) -> None:
