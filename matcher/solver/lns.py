@@ -259,7 +259,8 @@ def solve_large(
     end = t0 + seconds
     best = warm
     bound = float(sp.max_coverage())
-    relaxed = lp.coverage_bound(sp, 0.5 * seconds)
+    # HiGHS cannot be interrupted: when the solve may be stopped, keep the LP short.
+    relaxed = lp.coverage_bound(sp, 0.5 * seconds if stop is None else min(0.5 * seconds, 20.0))
     if relaxed is not None:
         bound, m_lp = relaxed
         # Needs the LP meets most fully first (LP rounding by a greedy), nearest first.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,6 +21,18 @@ from scipy.sparse import coo_matrix, csr_matrix, hstack
 
 from matcher.solver.cpsat import Solution, StageResult, SubProblem
 from matcher.solver.lp import Matrices, matrices
+
+# HiGHS cannot be interrupted from scipy: with a stop flag (an API job that may be
+# cancelled) no single call runs longer than this, and the flag is checked between calls.
+STOPPABLE_SECONDS = 8.0
+
+
+def _stopped(stop: Any) -> bool:
+    return stop is not None and bool(stop.is_set())
+
+
+def _chunk(seconds: float, stop: Any) -> float:
+    return min(seconds, STOPPABLE_SECONDS) if stop is not None else seconds
 
 
 @dataclass
@@ -61,7 +74,7 @@ def _solution(mx: Matrices, x: NDArray[np.float64]) -> Solution:
     )
 
 
-def solve_mip(sp: SubProblem, seconds: float) -> MipOutcome:
+def solve_mip(sp: SubProblem, seconds: float, stop: Any = None) -> MipOutcome:
     """Fairness (when asked), coverage, fill and travel in turn, within `seconds`.
 
     Each stage's value is held by the next: the optimum when proven, else the best value
@@ -83,7 +96,7 @@ def solve_mip(sp: SubProblem, seconds: float) -> MipOutcome:
     cov_bound: float | None = None
     fair: tuple[Fraction, Fraction] | None = None
     if sp.group is not None:
-        res_f, best, fair = _fairness(sp, mx, cons, bounds, end)
+        res_f, best, fair = _fairness(sp, mx, cons, bounds, end, stop)
         results.append(res_f)
         if best is None:
             return MipOutcome(results, best, None, fair)
@@ -91,11 +104,11 @@ def solve_mip(sp: SubProblem, seconds: float) -> MipOutcome:
     for name, c in _objectives(sp, mx).items():
         maximize = name != "travel"
         left = end - time.monotonic()
-        if left <= 0.05:
+        if left <= 0.05 or _stopped(stop):
             break
         t0 = time.monotonic()
         res = milp(-c if maximize else c, constraints=cons, integrality=integrality,
-                   bounds=bounds, options={"time_limit": left * shares[name],
+                   bounds=bounds, options={"time_limit": _chunk(left * shares[name], stop),
                                            "mip_rel_gap": 0.0, "presolve": True})
         took = time.monotonic() - t0
         if res.x is None:
@@ -134,6 +147,7 @@ def _group_rows(sp: SubProblem, mx: Matrices, num: int, den: int) -> LinearConst
 
 def _fairness(
     sp: SubProblem, mx: Matrices, cons: list[LinearConstraint], bounds: Bounds, end: float,
+    stop: Any = None,
 ) -> tuple[StageResult, Solution | None, tuple[Fraction, Fraction] | None]:
     """Maximise the smallest group share, then prove the exact fraction.
 
@@ -160,7 +174,7 @@ def _fairness(
     ub = np.r_[bounds.ub, 1.0]
     integ = np.r_[np.ones(mx.total), 0.0]
     res = milp(c_t, constraints=widened, integrality=integ, bounds=Bounds(lb, ub),
-               options={"time_limit": max(0.05, 0.5 * (end - time.monotonic())),
+               options={"time_limit": _chunk(max(0.05, 0.5 * (end - time.monotonic())), stop),
                         "mip_rel_gap": 0.0})
     if res.x is None:
         return StageResult("fairness", "unknown", None, None, time.monotonic() - t0), None, None
@@ -174,7 +188,7 @@ def _fairness(
         1, 10**9))
     proven = False
     # Is there a plan with every group at the next fraction above `value`?
-    while res.status == 0 and time.monotonic() < end:
+    while res.status == 0 and time.monotonic() < end and not _stopped(stop):
         nxt = min(Fraction(int(value * t) + 1, t) for t in sp.group_total.values())
         if nxt > 1:
             proven = True
@@ -182,7 +196,8 @@ def _fairness(
         check = milp(np.zeros(mx.total), constraints=[*cons, _group_rows(sp, mx, nxt.numerator,
                                                                            nxt.denominator)],
                      integrality=np.ones(mx.total), bounds=bounds,
-                     options={"time_limit": max(0.05, 0.5 * (end - time.monotonic()))})
+                     options={"time_limit": _chunk(max(0.05, 0.5 * (end - time.monotonic())),
+                                                   stop)})
         if check.status == 2:  # infeasible: nothing reaches `nxt`
             proven = True
             break

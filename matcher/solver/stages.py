@@ -124,7 +124,7 @@ def _exact(
         # proves is held; CP-SAT goes on from its solution with the rest.
         from matcher.solver.mip import solve_mip
 
-        mo = solve_mip(sp, left(MIP_SHARE))
+        mo = solve_mip(sp, left(MIP_SHARE), stop)
         finished = [r for r in mo.results if r.status in ("optimal", "feasible")]
         if mo.solution is not None and keeps_pins(sp, mo.solution):
             best = mo.solution
