@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from matcher.model import Plan, Problem
@@ -50,7 +51,11 @@ def summarise(problem: Problem, plan: Plan) -> str:
     if plan.unmet:
         kinds: Counter[str] = Counter()
         for u in plan.unmet:
-            kinds[u.reasons[0].split(":")[0][:60] if u.reasons else "?"] += 1
+            # Group by the reason's wording, numbers and dates left out, names kept.
+            head = re.split(r": |; ", u.reasons[0])[0] if u.reasons else "?"
+            head = re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d(-\d\d:\d\d)?", "<time>", head)
+            head = re.sub(r"(?<![\w.])\d[\d,.]*", "N", head)
+            kinds[head if len(head) <= 110 else head[:107] + "..."] += 1
         lines.append(f"  unmet {len(plan.unmet)}; most common first reasons:")
         for text, k in kinds.most_common(3):
             lines.append(f"    {k} x {text}")
