@@ -705,3 +705,14 @@ class Clock:
 
     def __call__(self) -> float:
         return time.monotonic() - self.t0
+
+
+def too_large(problem: Problem, a: Arrays, max_model_size: int, label: str,
+              method: str) -> Plan | None:
+    """The empty plan a monolithic baseline returns instead of building a model over
+    `max_model_size` elements, or None when the model fits."""
+    size, desc = model_size(a, max_model_size)
+    if size <= max_model_size:
+        return None
+    why = f"model too large: {desc} (~{size:,} elements > {max_model_size:,})"
+    return empty_plan(problem, label, why, {"too_large": why, "found": False, "method": method})

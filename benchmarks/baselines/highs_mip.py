@@ -37,7 +37,7 @@ from benchmarks.baselines.common import (
     decode,
     empty_plan,
     make_plan,
-    model_size,
+    too_large,
 )
 from matcher.model import Plan, Problem
 
@@ -48,12 +48,9 @@ def solve(problem: Problem, time_limit: float, seed: int = 0,
           max_model_size: int = DEFAULT_MAX_MODEL_SIZE) -> tuple[Plan, list[dict[str, Any]]]:
     t0 = time.monotonic()
     a = Arrays.build(problem)
-    size, desc = model_size(a, max_model_size)
-    if size > max_model_size:
-        why = f"model too large: {desc} (~{size:,} elements > {max_model_size:,})"
-        plan = empty_plan(problem, "HiGHS MIP", why,
-                          {"too_large": why, "found": False, "method": "highs"})
-        return plan, []
+    skipped = too_large(problem, a, max_model_size, "HiGHS MIP", "highs")
+    if skipped is not None:
+        return skipped, []
     lm = build_model(a, OBJ_LIMIT)
     n = lm.n_vars
     # All rows, the pairwise ones appended, as one CSR matrix converted to CSC.

@@ -47,7 +47,7 @@ from benchmarks.baselines.common import (
     decode,
     empty_plan,
     make_plan,
-    model_size,
+    too_large,
 )
 from matcher.model import Plan, Problem
 
@@ -68,12 +68,9 @@ def solve(problem: Problem, time_limit: float, workers: int = 2, seed: int = 0,
           max_model_size: int = DEFAULT_MAX_MODEL_SIZE) -> tuple[Plan, list[dict[str, Any]]]:
     t0 = time.monotonic()
     a = Arrays.build(problem)
-    size, desc = model_size(a, max_model_size)
-    if size > max_model_size:
-        why = f"model too large: {desc} (~{size:,} elements > {max_model_size:,})"
-        plan = empty_plan(problem, "monolithic CP-SAT", why,
-                          {"too_large": why, "found": False, "method": "cpsat"})
-        return plan, []
+    skipped = too_large(problem, a, max_model_size, "monolithic CP-SAT", "cpsat")
+    if skipped is not None:
+        return skipped, []
     lm = build_model(a, OBJ_LIMIT)
     m = cp_model.CpModel()
     z: list[Any] = []
