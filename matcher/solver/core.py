@@ -238,7 +238,8 @@ def solve(
 
     # Needs that could be met, and only their pairs.
     keep_needs = np.flatnonzero(possible)
-    comps = _components(_restrict(cand, possible), keep_needs, group_all=fair is not None)
+    comps = _components(_restrict(cand, possible), keep_needs,
+                        group_all=fair is not None or not params.decompose)
     batches = _batch(comps, cand)
     subs = [_subproblem(cand, b, pins, params, groups) for b in batches]
     tally = _Tally(len(subs), t0, progress)

@@ -30,7 +30,6 @@ from numpy.typing import NDArray
 from ortools.sat.python import cp_model
 
 I64 = NDArray[np.int64]
-INTERLEAVE = True
 
 
 @dataclass
@@ -75,10 +74,6 @@ class SubProblem:
     ref_v: NDArray[np.bool_] | None = None
     ref_u: NDArray[np.bool_] | None = None
     ref_f: NDArray[np.bool_] | None = None
-    # warm start: a valid assignment (pair masks and grant amounts)
-    hint_v: NDArray[np.bool_] | None = None
-    hint_u: NDArray[np.bool_] | None = None
-    hint_g: I64 | None = None
 
     @property
     def size(self) -> int:
@@ -189,7 +184,6 @@ class MatchModel:
         self.pin_literals: list[tuple[str, int, Any]] = []
         if with_pins:
             self._rules_pins(pins_as_assumptions)
-        self.hint_values: dict[Any, int] | None = None
 
     # --- hard rules ---------------------------------------------------------------------------
 
@@ -429,7 +423,7 @@ def solve_stage(
     prm.num_workers = settings.workers
     if settings.workers > 1:
         # Deterministic multi-threaded search: same seed and workers give the same plan.
-        prm.interleave_search = INTERLEAVE
+        prm.interleave_search = True
     cb = _Callback(on_solution)
     t0 = time.monotonic()
     if stop is not None and stop.is_set():

@@ -164,7 +164,6 @@ def restrict(
         pin_u=[upos[k] for k in sp.pin_u if k in upos],
         pin_f=[(fpos[k], a) for k, a in sp.pin_f if k in fpos],
         group=None, group_total=None, ref_v=None, ref_u=None, ref_f=None,
-        hint_v=None, hint_u=None, hint_g=None,
     )
     return sub, vk, uk, fk
 
@@ -189,36 +188,25 @@ def improve(
     settings: StageSettings,
     on_improve: Callable[[Solution], None] | None = None,
     stop: Any = None,
-) -> tuple[Solution, bool]:
-    """Neighbourhood search from `start` until the deadline or a pass with no change.
-
-    Returns the best solution and whether the last full pass proved every neighbourhood
-    optimal with no change (a local optimum: no single neighbourhood can improve).
-    """
+) -> Solution:
+    """Neighbourhood search from `start` until the deadline, a stop, or a full pass in which
+    no neighbourhood improves (a local optimum)."""
     cur = Solution(start.met.copy(), start.v.copy(), start.u.copy(), start.g.copy())
-    stable = False
-    while time.monotonic() < deadline and not (stop is not None and stop.is_set()):
+    changed = True
+    while changed and time.monotonic() < deadline and not (stop is not None and stop.is_set()):
         changed = False
-        all_proven = True
         for k, local in enumerate(hoods):
             left = deadline - time.monotonic()
-            if left <= 0 or (stop is not None and stop.is_set()):
-                all_proven = False
+            share = min(left, max(0.2, left / max(1, len(hoods) - k)))
+            if share < 0.05 or (stop is not None and stop.is_set()):
                 break
             sub, vk, uk, fk = restrict(sp, local, cur, relax=False)
             mm = MatchModel(sub)
             hint = Solution(cur.met[local], cur.v[vk], cur.u[uk], cur.g[fk])
             mm.set_hint(hint)
-            share = min(left, max(0.2, left / max(1, len(hoods) - k)))
-            if share < 0.05:
-                break
-            res, sol = solve_stage(mm, "neighbourhood", _weighted(mm), True, share, settings,
-                                   None, stop)
-            if sol is None:
-                all_proven = False
-                continue
-            all_proven &= res.status == "optimal"
-            if _better(sub, sol, hint):
+            _, sol = solve_stage(mm, "neighbourhood", _weighted(mm), True, share, settings,
+                                 None, stop)
+            if sol is not None and _better(sub, sol, hint):
                 cur.met[local] = sol.met
                 cur.v[vk] = sol.v
                 cur.u[uk] = sol.u
@@ -226,12 +214,7 @@ def improve(
                 changed = True
                 if on_improve is not None:
                     on_improve(cur)
-        if not changed and all_proven:
-            stable = True
-            break
-        if not changed:
-            break
-    return cur, stable
+    return cur
 
 
 def _key(sp: SubProblem, sol: Solution) -> tuple[int, int, int]:
@@ -272,8 +255,8 @@ def solve_large(
     report(sp.stage_value("coverage", best), bound, best)
     clusters = time_clusters(sp)
     hoods = neighbourhoods(sp, clusters, NEIGHBOURHOOD_PAIRS)
-    best, stable = improve(sp, best, hoods, end, settings,
-                           lambda s: report(sp.stage_value("coverage", s), bound, s), stop)
+    best = improve(sp, best, hoods, end, settings,
+                   lambda s: report(sp.stage_value("coverage", s), bound, s), stop)
     cov = sp.stage_value("coverage", best)
     status = "optimal" if cov >= bound else "feasible"
     results = [
