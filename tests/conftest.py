@@ -1,8 +1,8 @@
 """Shared fixtures: SPEC's tiny example, a hand-made problem for the 14 rules, conformance paths.
 
-The conformance set lives in ``shared/conformance`` beside the repository checkout (CI checks
-out ``shared/`` next to the repo).  When it is missing, the conformance tests fail: they never
-skip.
+The conformance set is copied into ``tests/data/conformance`` (from the contract's
+``shared/conformance``) so that a plain clone passes on its own.  When it is missing, the
+conformance tests fail: they never skip.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from matcher.model import Plan, Problem, parse_plan, parse_problem
 
 REPO = Path(__file__).parents[1]
-CONFORMANCE_DIR = Path(__file__).parents[1].parent / "shared" / "conformance"
+CONFORMANCE_DIR = Path(__file__).parent / "data" / "conformance"
 CONFORMANCE_NAMES = [f"c{i:02d}" for i in range(1, 7)]
 
 DAY = "2026-12-05"
@@ -202,8 +202,8 @@ def conformance_pair(name: str) -> tuple[Path, Path]:
     problem = CONFORMANCE_DIR / f"{name}.problem.json"
     plan = CONFORMANCE_DIR / f"{name}.expected-plan.json"
     if not (problem.is_file() and plan.is_file()):
-        pytest.fail(f"conformance files missing: {problem} / {plan} (shared/ must sit beside "
-                    "the repository checkout)")
+        pytest.fail(f"conformance files missing: {problem} / {plan} (tests/data/conformance "
+                    "is part of the repository)")
     return problem, plan
 
 

@@ -23,7 +23,7 @@ from matcher.model import parse_plan, parse_problem
 from matcher.validate import validate
 
 REPO = Path(__file__).parents[1]
-CONFORMANCE = REPO.parent / "shared" / "conformance"
+CONFORMANCE = Path(__file__).parent / "data" / "conformance"
 KEYS = {"key-a": "org-a", "key-b": "org-b"}
 A = {"X-API-Key": "key-a"}
 B = {"X-API-Key": "key-b"}

@@ -15,7 +15,7 @@ from matcher.cli import main
 from matcher.io import load_plan, load_problem
 from matcher.validate import validate
 
-CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"
+CONFORMANCE = Path(__file__).resolve().parent / "data" / "conformance"
 
 
 def _c01() -> Path:

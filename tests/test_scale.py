@@ -22,7 +22,7 @@ from matcher.solver.lp import coverage_bound
 from matcher.solver.mip import solve_mip
 from matcher.validate import validate
 
-CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"
+CONFORMANCE = Path(__file__).resolve().parent / "data" / "conformance"
 NAMES = ["c01", "c02", "c04", "c06"]  # no fairness: the coverage LP applies as is
 
 

@@ -18,7 +18,7 @@ from matcher.model import Plan, Problem, parse_problem
 from matcher.solver import Progress, SolveParams, solve
 from matcher.validate import validate
 
-CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"
+CONFORMANCE = Path(__file__).resolve().parent / "data" / "conformance"
 NAMES = [f"c{i:02d}" for i in range(1, 7)]
 
 C = {"lat": 32.690, "lon": 119.007}
