@@ -9,8 +9,12 @@ distances and fund caps included.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from problem_factory import (
     CENTRE,
     Sizes,
@@ -20,8 +24,11 @@ from problem_factory import (
     problems,
 )
 
-from matcher.model import parse_problem
-from matcher.solver.candidates import Candidates, generate
+from matcher.derived import epoch, fits, windows
+from matcher.model import Interval, parse_problem
+from matcher.solver import SolveParams, solve
+from matcher.solver.candidates import Candidates, Windows, generate
+from matcher.validate import validate
 
 SETTINGS = settings(max_examples=150, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -122,3 +129,97 @@ def test_boundaries_by_hand() -> None:
     assert ("region_prefix", "n1", 100) in funds  # capped at the need's funding
     want = naive_pairs(problem)
     assert set(vols) == want.volunteers and set(funds) == want.funds
+
+
+# --- times anywhere in SPEC's range (years 1 to 9999) --------------------------------------
+
+# Whole seconds from 0001-01-01 to 9999-12-31 (UTC): the keys of the window lookup once
+# overflowed their 2^36-second slot per owner, so times far apart broke it.
+_FIRST = -62_135_596_800
+_LAST = 253_402_300_799
+
+
+def _interval(a: int, b: int) -> Interval:
+    return Interval(start=datetime.fromtimestamp(a, UTC), end=datetime.fromtimestamp(b, UTC))
+
+
+@st.composite
+def _far_windows(draw: Any) -> tuple[list[list[Interval] | None], list[tuple[int, int, int]]]:
+    anchors = draw(st.lists(st.integers(_FIRST, _LAST - 10**9), min_size=1, max_size=4))
+
+    def time(near: int) -> int:
+        return near + draw(st.integers(0, 10**9))
+
+    lists: list[list[Interval] | None] = []
+    for _ in range(draw(st.integers(1, 5))):
+        if draw(st.integers(0, 5)) == 0:
+            lists.append(None)
+            continue
+        owner = []
+        for _ in range(draw(st.integers(0, 3))):
+            a = time(draw(st.sampled_from(anchors)))
+            owner.append(_interval(a, a + draw(st.integers(1, 10**8))))
+        lists.append(owner)
+    queries = []
+    for _ in range(draw(st.integers(1, 12))):
+        o = draw(st.integers(0, len(lists) - 1))
+        own = lists[o]
+        if own and draw(st.booleans()):
+            w = draw(st.sampled_from(own))  # often inside or at the edge of a window
+            s, e = epoch(w.start), epoch(w.end)
+            a = draw(st.integers(s - 5, e))
+            b = draw(st.integers(a + 1, e + 5))
+        else:
+            a = time(draw(st.sampled_from(anchors)))
+            b = a + draw(st.integers(1, 10**8))
+        queries.append((o, a, b))
+    return lists, queries
+
+
+@SETTINGS
+@given(_far_windows())
+def test_window_lookup_equals_naive_fit_over_all_years(case: tuple) -> None:
+    lists, queries = case
+    w = Windows.build(lists)
+    owner = np.array([q[0] for q in queries], dtype=np.int64)
+    start = np.array([q[1] for q in queries], dtype=np.int64)
+    end = np.array([q[2] for q in queries], dtype=np.int64)
+    got = w.fits(owner, start, end)
+    for k, (o, a, b) in enumerate(queries):
+        assert bool(got[k]) == bool(fits([a], [b], windows(lists[o]))[0]), (o, a, b)
+
+
+def test_volunteer_free_in_year_5000_serves_a_need_then() -> None:
+    """The issue's case: 'optimal' with coverage 8 missing, because a volunteer whose window
+    lies thousands of years after the earliest need was never a candidate."""
+    loc = {"lat": 0.0, "lon": 0.0}
+    doc = {
+        "volunteers": [
+            {"id": "far_future", "location": loc, "skills": ["t"],
+             "availability": [{"start": "4999-01-01T00:00:00+00:00",
+                               "end": "5001-01-01T00:00:00+00:00"}]},
+            {"id": "early", "location": loc, "skills": ["t"],
+             "availability": [{"start": "0001-01-02T00:00:00+00:00",
+                               "end": "4000-01-01T00:00:00+00:00"}]},
+        ],
+        "needs": [
+            {"id": "n_year1", "location": loc, "start": "0001-01-02T00:00:00+00:00",
+             "end": "0001-01-02T01:00:00+00:00", "priority": 3,
+             "roles": [{"skill": "t", "count": 1}]},
+            {"id": "n_year3500", "location": loc, "start": "3500-06-01T00:00:00+00:00",
+             "end": "3500-06-01T01:00:00+00:00", "priority": 4,
+             "roles": [{"skill": "t", "count": 1}]},
+            {"id": "n_year5000", "location": loc, "start": "5000-06-01T00:00:00+00:00",
+             "end": "5000-06-01T01:00:00+00:00", "priority": 4,
+             "roles": [{"skill": "t", "count": 1}]},
+        ],
+    }
+    problem = parse_problem(doc)
+    vols, _, _ = _solver_pairs(generate(problem))
+    assert {(v, n) for v, n, *_ in vols} == {
+        ("early", "n_year1"), ("early", "n_year3500"), ("far_future", "n_year5000")}
+    assert set(vols) == naive_pairs(problem).volunteers
+    plan = solve(problem, SolveParams(time_limit=10, workers=1)).plan
+    assert plan.objective.coverage == 4 + 8 + 8
+    assert plan.status == "optimal"
+    assert validate(problem, plan) == []

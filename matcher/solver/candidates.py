@@ -38,18 +38,21 @@ def _chord(metres: NDArray[np.float64] | float) -> NDArray[np.float64]:
 
 @dataclass
 class Windows:
-    """Availability lists of many owners as flat arrays, for vectorised `fits` over pairs."""
+    """Availability lists of many owners as flat arrays, for vectorised `fits` over pairs.
+
+    Window starts are replaced by their rank among all distinct starts before they are packed
+    with the owner into one sortable key, so the key stays small however far apart the times
+    are (SPEC accepts any year from 1 to 9999).
+    """
 
     always: NDArray[np.bool_]  # owner has no availability list: always free
-    key: I64  # sorted composite key owner * SPAN + (start - t0)
+    starts: I64  # the distinct window starts, sorted
+    key: I64  # sorted composite key owner * len(starts) + rank of the window's start
     run_max_end: I64  # running max of window ends within each owner, in key order
     owner: I64
-    t0: int
-
-    SPAN = 1 << 36  # seconds: windows and needs must lie within ~2000 years of t0
 
     @classmethod
-    def build(cls, lists: list[list[Interval] | None], t0: int) -> Windows:
+    def build(cls, lists: list[list[Interval] | None]) -> Windows:
         always = np.array([w is None for w in lists], dtype=bool)
         owners: list[int] = []
         starts: list[int] = []
@@ -57,30 +60,35 @@ class Windows:
         for i, wl in enumerate(lists):
             for w in wl or ():
                 owners.append(i)
-                starts.append(epoch(w.start) - t0)
+                starts.append(epoch(w.start))
                 ends.append(epoch(w.end))
         owner = np.asarray(owners, dtype=np.int64)
         start = np.asarray(starts, dtype=np.int64)
         end = np.asarray(ends, dtype=np.int64)
-        key = owner * cls.SPAN + start
+        distinct = np.unique(start)
+        key = owner * max(len(distinct), 1) + np.searchsorted(distinct, start)
         order = np.argsort(key, kind="stable")
         key, owner, end = key[order], owner[order], end[order]
         run_max = end.copy()
         if len(run_max):
-            # Running max of `end` restarting at each owner: shift each owner's ends so a
-            # global running max cannot leak across owners.
+            # Running max of `end` restarting at each owner, on the ends' ranks: shifting each
+            # owner's ranks past the previous owner's keeps a global running max from leaking
+            # across owners.
             first = np.r_[True, owner[1:] != owner[:-1]]
             grp = np.cumsum(first) - 1
-            offset = grp.astype(np.int64) * (1 << 40)
-            run_max = np.maximum.accumulate(end + offset) - offset
-        return cls(always=always, key=key, run_max_end=run_max, owner=owner, t0=t0)
+            end_values, end_rank = np.unique(end, return_inverse=True)
+            offset = grp.astype(np.int64) * len(end_values)
+            run_max = end_values[np.maximum.accumulate(end_rank + offset) - offset]
+        return cls(always=always, starts=distinct, key=key, run_max_end=run_max, owner=owner)
 
     def fits(self, owner: I64, start: I64, end: I64) -> NDArray[np.bool_]:
         """For each (owner, [start, end)): does one window of the owner contain it?"""
         ok = self.always[owner].copy()
         if len(self.key) == 0:
             return ok
-        q = owner * self.SPAN + (start - self.t0)
+        # Rank of the latest window start <= start (-1: none), packed like the keys.
+        rank = np.searchsorted(self.starts, start, side="right") - 1
+        q = owner * len(self.starts) + rank
         idx = np.searchsorted(self.key, q, side="right") - 1
         valid = idx >= 0
         idx_c = np.where(valid, idx, 0)
@@ -222,7 +230,6 @@ def generate(problem: Problem, compiled: Compiled | None = None) -> Candidates:
     """All pairs that rules 1-3, 6-8, 10 and `forbid` allow (and rule 4's hours, per pair)."""
     c = compiled or Compiled.build(problem)
     n_needs = len(problem.needs)
-    t0 = int(c.need_start.min()) if n_needs else 0
     need_lat = np.array([n.location.lat for n in problem.needs], dtype=np.float64)
     need_lon = np.array([n.location.lon for n in problem.needs], dtype=np.float64)
     need_xyz = unit_vectors(need_lat, need_lon).reshape(-1, 3)
@@ -241,7 +248,7 @@ def generate(problem: Problem, compiled: Compiled | None = None) -> Candidates:
     vol_lon = np.array([v.location.lon for v in vols], dtype=np.float64)
     vol_xyz = unit_vectors(vol_lat, vol_lon).reshape(-1, 3)
     vol_limit = limit_m([v.max_travel_km for v in vols]).reshape(-1)
-    vol_windows = Windows.build([v.availability for v in vols], t0)
+    vol_windows = Windows.build([v.availability for v in vols])
 
     by_skill_vol: dict[str, list[int]] = {}
     for i, v in enumerate(vols):
@@ -294,7 +301,7 @@ def generate(problem: Problem, compiled: Compiled | None = None) -> Candidates:
         ven_lon = np.array([u.location.lon for u in venues], dtype=np.float64)
         ven_xyz = unit_vectors(ven_lat, ven_lon).reshape(-1, 3)
         ven_cap = np.array([u.capacity for u in venues], dtype=np.int64)
-        ven_windows = Windows.build([u.availability for u in venues], t0)
+        ven_windows = Windows.build([u.availability for u in venues])
         vocab = sorted({f for u in venues for f in u.features}
                        | {f for n in problem.needs if n.venue for f in n.venue.features})
         fpos = {f: k for k, f in enumerate(vocab)}
