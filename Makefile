@@ -26,8 +26,16 @@ lint: setup
 	$(BIN)/ruff check matcher
 	$(BIN)/mypy matcher
 
+# With MATCHER_TEST_DATABASE_URL set (a PostgreSQL URL, as .ci/run sets it), the API tests
+# run against that database first; the whole suite then runs on SQLite, so pytest's last
+# summary line is the whole suite's.
 test: lint
-	$(BIN)/pytest -q
+ifdef MATCHER_TEST_DATABASE_URL
+	@echo "== API tests against PostgreSQL (MATCHER_TEST_DATABASE_URL) =="
+	$(BIN)/pytest -q tests/test_api*.py
+	@echo "== the whole suite, API tests on SQLite =="
+endif
+	env -u MATCHER_TEST_DATABASE_URL $(BIN)/pytest -q
 
 bench: setup
 	$(BIN)/python benchmarks/run.py --time-limit $(BENCH_TIME_LIMIT)

@@ -8,6 +8,9 @@ conformance tests fail: they never skip.
 from __future__ import annotations
 
 import copy
+import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +36,51 @@ def window(start: str, end: str) -> dict[str, str]:
 
 def loc(lat: float, lon: float) -> dict[str, float]:
     return {"lat": lat, "lon": lon}
+
+
+# --- the API's database ---------------------------------------------------------------------
+
+TEST_DATABASE_ENV = "MATCHER_TEST_DATABASE_URL"
+_PG_SCHEMAS: dict[Path, str] = {}
+
+
+def database_url_for(tmp_path: Path) -> str:
+    """The database for one test's API: a SQLite file in `tmp_path`, or, when
+    MATCHER_TEST_DATABASE_URL names a PostgreSQL database, a fresh schema of it of its own
+    (the same one for every call with the same `tmp_path`, as a restart needs)."""
+    base = os.environ.get(TEST_DATABASE_ENV)
+    if not base:
+        return f"sqlite:///{tmp_path / 'api.db'}"
+    from sqlalchemy import create_engine, make_url, text
+
+    url = make_url(base)
+    if url.get_backend_name() != "postgresql":
+        pytest.fail(f"{TEST_DATABASE_ENV}={base!r}: only postgresql URLs are supported")
+    schema = _PG_SCHEMAS.get(tmp_path)
+    if schema is None:
+        schema = _PG_SCHEMAS[tmp_path] = f"t_{uuid.uuid4().hex[:16]}"
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        engine.dispose()
+    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_test_schemas() -> Iterator[None]:
+    """The PostgreSQL schemas the tests made are dropped at the end of the run."""
+    yield
+    base = os.environ.get(TEST_DATABASE_ENV)
+    if not base or not _PG_SCHEMAS:
+        return
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(base)
+    with engine.begin() as conn:
+        for schema in _PG_SCHEMAS.values():
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
 
 
 # --- SPEC's example ---------------------------------------------------------------------------

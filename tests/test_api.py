@@ -1,4 +1,5 @@
-"""The HTTP API through FastAPI's TestClient, against the real solver and a SQLite file.
+"""The HTTP API through FastAPI's TestClient, against the real solver and a real database: a
+SQLite file, or the PostgreSQL named by MATCHER_TEST_DATABASE_URL (tests/conftest.py).
 
 Every endpoint and its error paths; API keys and tenant isolation; limits; a restart on the
 same database file.  Nothing sleeps: jobs are followed through their event stream, which ends
@@ -9,18 +10,21 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import timedelta
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from matcher.api.app import create_app
 from matcher.api.settings import Settings
-from matcher.api.store import Store
+from matcher.api.store import JobRow, Store, utcnow
 from matcher.model import parse_plan, parse_problem
 from matcher.validate import validate
+from conftest import database_url_for
 
 REPO = Path(__file__).parents[1]
 CONFORMANCE = Path(__file__).parent / "data" / "conformance"
@@ -31,7 +35,7 @@ B = {"X-API-Key": "key-b"}
 
 def make_settings(tmp_path: Path, **kw: Any) -> Settings:
     base: dict[str, Any] = {
-        "database_url": f"sqlite:///{tmp_path / 'api.db'}", "api_keys": KEYS,
+        "database_url": database_url_for(tmp_path), "api_keys": KEYS,
         "max_sync_time_limit": 5.0, "max_job_time_limit": 60.0, "default_job_time_limit": 5.0,
         "stop_wait_seconds": 30.0, "event_poll_seconds": 0.05,
     }
@@ -479,12 +483,16 @@ def test_a_restart_loses_nothing(tmp_path: Path, small: dict[str, Any]) -> None:
     with TestClient(create_app(settings)) as c:
         done = finished(c, small)
         plan = c.get(f"/v1/jobs/{done}/plan", headers=A).json()
-    # A job the previous process was running when it died (no graceful shutdown).
-    store = Store(settings.database_url)
+    # A job the previous process was running when it died (no graceful shutdown): its lease
+    # ran out long ago.
+    store = Store(settings.database_url, owner="old-host:1234:abcd")
     cut = store.create_job("org-a", small, time_limit=5.0).id
     assert store.mark_running(cut)
     store.record_progress(cut, elapsed=1.0, stage="coverage", coverage=38, bound=76.0,
                           gap=0.5, plan=plan)
+    with store.session() as s:
+        s.execute(update(JobRow).where(JobRow.id == cut).values(
+            lease_until=utcnow() - timedelta(minutes=1)))
     store.close()
 
     with TestClient(create_app(settings)) as c:
@@ -492,7 +500,12 @@ def test_a_restart_loses_nothing(tmp_path: Path, small: dict[str, Any]) -> None:
         assert r.status_code == 200 and r.json() == plan
         assert c.get(f"/v1/jobs/{done}", headers=A).json()["state"] == "done"
         status = c.get(f"/v1/jobs/{cut}", headers=A).json()
-        assert status["state"] == "interrupted" and "restarted" in status["error"]
+        assert status["state"] == "interrupted"
+        assert status["error"].startswith("the server process that was running it "
+                                          "(old-host:1234:abcd) stopped: its last heartbeat "
+                                          "was at ")
+        assert status["error"].endswith("lease expired; the job was running, its best plan "
+                                        "so far is kept")
         assert status["progress"]["coverage"] == 38 and status["has_plan"]
         stream = events(c, cut, A)
         assert stream[0][0] == "improvement" and stream[-1][1]["state"] == "interrupted"

@@ -19,10 +19,10 @@ from schemathesis.checks import positive_data_acceptance
 
 from matcher.api.app import create_app
 from matcher.api.settings import Settings
+from conftest import database_url_for
 
-_DB = Path(tempfile.mkdtemp(prefix="matcher-schemathesis-")) / "api.db"
 APP = create_app(Settings(
-    database_url=f"sqlite:///{_DB}", api_keys={"key-a": "org-a"},
+    database_url=database_url_for(Path(tempfile.mkdtemp(prefix="matcher-schemathesis-"))), api_keys={"key-a": "org-a"},
     max_sync_time_limit=0.3, max_job_time_limit=0.3, default_job_time_limit=0.2,
     max_entities=60, max_body_bytes=1_000_000, stop_wait_seconds=10.0,
     event_poll_seconds=0.02, workers=1, solver_workers=1,

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
-from matcher.api.store import Store
+from matcher.api.store import Store, public_error
 from matcher.model import Problem
 from matcher.solver import Progress, SolveParams, solve
 
@@ -123,7 +123,7 @@ class JobRunner:
             self._solve(job_id, problem, params, active)
         except Exception as err:  # a solver bug must not leave the job 'running' forever
             log.exception("job %s failed", job_id)
-            self.store.finish(job_id, "failed", error=f"{type(err).__name__}: {err}")
+            self.store.finish(job_id, "failed", error=public_error(err))
         finally:
             active.done.set()
             with self._lock:

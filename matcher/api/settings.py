@@ -38,3 +38,13 @@ class Settings(BaseSettings):
     event_poll_seconds: float = Field(
         default=0.2, gt=0, description="how often an event stream looks for new events"
     )
+
+    # --- several processes on one database, retention (see README, "Security") ---
+    lease_seconds: float = Field(
+        default=15.0, gt=0, description="a process's claim on its jobs lasts this long "
+        "unless renewed (every third of it); another process marks the job interrupted after"
+    )
+    retention_days: float | None = Field(
+        default=None, gt=0, description="finished jobs older than this are deleted (hourly); "
+        "None keeps them"
+    )
