@@ -22,6 +22,7 @@ from matcher.api.lease import Housekeeper
 from matcher.api.routers import api_router
 from matcher.api.settings import Settings
 from matcher.api.store import STORE_ERROR, Store
+from matcher.web import mount_web
 
 log = logging.getLogger(__name__)
 
@@ -82,4 +83,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    mount_web(app, settings)  # the coordinators' page at /, after the API's own routes
     return app

@@ -48,3 +48,10 @@ class Settings(BaseSettings):
         default=None, gt=0, description="finished jobs older than this are deleted (hourly); "
         "None keeps them"
     )
+
+    tile_url: str = Field(
+        default="", description="the web page's base map, a Leaflet tile URL template such as "
+        "http://127.0.0.1:8080/{z}/{x}/{y}.png; empty: no base map (points and region "
+        "outlines only), so the page never reaches a tile server it was not given"
+    )
+    tile_attribution: str = Field(default="", description="credit line shown under the tiles")
