@@ -120,7 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from matcher.io import dumps, load_problem, write_text_atomic
 
+        t_load = time.monotonic()
         problem = load_problem(args.problem)
+        out["load_s"] = time.monotonic() - t_load
         plan, hist, first, final = run_method(problem, args.method, args.time_limit,
                                               args.max_model_size)
         out.update(summarise(problem, plan, hist, first, final))
