@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-METHODS = ("matcher", "greedy", "cpsat", "highs")
+METHODS = ("matcher", "greedy", "cpsat", "highs", "reference")
 
 
 def run_method(problem: Any, method: str, time_limit: float,
@@ -56,6 +56,8 @@ def run_method(problem: Any, method: str, time_limit: float,
         from benchmarks.baselines import monolithic_cpsat as mod  # type: ignore[no-redef]
     elif method == "highs":
         from benchmarks.baselines import highs_mip as mod  # type: ignore[no-redef]
+    elif method == "reference":
+        from benchmarks.baselines import reference as mod  # type: ignore[no-redef]
     else:
         raise ValueError(f"unknown method {method!r} (one of {', '.join(METHODS)})")
     t0 = time.monotonic()
@@ -102,6 +104,7 @@ def summarise(problem: Any, plan: Any, hist: list[dict[str, Any]], first: float 
         "violations": len(violations),
         "first_violations": [str(v) for v in violations[:5]],
         "note": note,
+        "proven": st.get("proven"),
         "history": hist,
     }
 

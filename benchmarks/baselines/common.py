@@ -507,8 +507,12 @@ class _Rows:
         self.hi.append(hi)
 
 
-def build_model(a: Arrays, limit: int) -> LinearModel:
-    """SPEC's rules as one linear model over every pair (no pruning, no decomposition)."""
+def build_model(a: Arrays, limit: int, cliques: bool = False) -> LinearModel:
+    """SPEC's rules as one linear model over every pair (no pruning, no decomposition).
+
+    With `cliques` (the reference model, `baselines/reference.py`), the no-overlap rules are
+    rows `sum <= 1` over each maximal set of mutually overlapping usable pairs of one
+    volunteer or venue, instead of pairwise rows: the same integer points, far fewer rows."""
     p = a.problem
     pairs = build_pairs(a)
     n_n, n_x, n_y, n_g = len(p.needs), len(pairs.x_v), len(pairs.y_u), len(pairs.g_f)
@@ -544,10 +548,12 @@ def build_model(a: Arrays, limit: int) -> LinearModel:
     works_var = np.zeros(len(starts), dtype=np.int64)
     works_v = np.zeros(len(starts), dtype=np.int64)
     works_n = np.zeros(len(starts), dtype=np.int64)
+    works_ok = np.zeros(len(starts), dtype=bool)
     extra = 0
     for j, (s, e) in enumerate(zip(bounds[:-1], bounds[1:])):
         ks = order[s:e]
         works_v[j], works_n[j] = int(pairs.x_v[ks[0]]), int(pairs.x_n[ks[0]])
+        works_ok[j] = bool(pairs.x_ok[ks].any())
         if len(ks) == 1:
             works_var[j] = x0 + int(ks[0])
         else:
@@ -569,7 +575,11 @@ def build_model(a: Arrays, limit: int) -> LinearModel:
         idx = vorder[s:e]
         v = int(works_v[idx[0]])
         ns = works_n[idx]
-        amo.append(_overlap_pairs(a.n_start[ns], a.n_end[ns], works_var[idx]))
+        if cliques:
+            ok = works_ok[idx]
+            _add_cliques(rows, a.n_start[ns][ok], a.n_end[ns][ok], works_var[idx][ok])
+        else:
+            amo.append(_overlap_pairs(a.n_start[ns], a.n_end[ns], works_var[idx]))
         cap = a.v_max_s[v]
         if math.isfinite(cap) and int(dur[ns].sum()) > cap:
             rows.add(works_var[idx], dur[ns], -INF, math.floor(cap))
@@ -584,7 +594,11 @@ def build_model(a: Arrays, limit: int) -> LinearModel:
         if len(ks) > 1:
             ns = pairs.y_n[ks]
             o = np.argsort(a.n_start[ns], kind="stable")
-            amo.append(_overlap_pairs(a.n_start[ns][o], a.n_end[ns][o], y0 + ks[o]))
+            if cliques:
+                ok = pairs.y_ok[ks][o]
+                _add_cliques(rows, a.n_start[ns][o][ok], a.n_end[ns][o][ok], (y0 + ks[o])[ok])
+            else:
+                amo.append(_overlap_pairs(a.n_start[ns][o], a.n_end[ns][o], y0 + ks[o]))
 
     # Rules 11 and 12 (funds): grants sum to the funding of a met need; funds within amount.
     for i, n in enumerate(p.needs):
@@ -652,6 +666,28 @@ def build_model(a: Arrays, limit: int) -> LinearModel:
         amo=amo_arr.reshape(-1, 2), met0=met0, x0=x0, y0=y0, g0=g0, t_var=t_var,
         weights=wts, pairs=pairs,
     )
+
+
+def _add_cliques(rows: _Rows, s: I64, e: I64, var: I64) -> None:
+    """Rows sum(var) <= 1 over the maximal sets of mutually overlapping half-open intervals
+    (interval graphs: each maximal clique is the set open just before some end, right after a
+    start). `s` sorted ascending."""
+    if len(s) < 2:
+        return
+    events = sorted([(int(t), 1, k) for k, t in enumerate(s)]
+                    + [(int(t), 0, k) for k, t in enumerate(e)])  # ends first at a tie
+    active: set[int] = set()
+    grew = False
+    for _t, kind, k in events:
+        if kind == 1:
+            active.add(k)
+            grew = True
+        else:
+            if grew and len(active) > 1:
+                ix = np.array(sorted(active), dtype=np.int64)
+                rows.add(var[ix], np.ones(len(ix)), -math.inf, 1)
+            grew = False
+            active.discard(k)
 
 
 def _overlap_pairs(s: I64, e: I64, var: I64) -> I64:
