@@ -280,15 +280,17 @@ def test_a_job_runs_reports_progress_and_serves_its_plan(
     assert r.status_code == 200 and r.headers["X-Job-State"] == "done"
     assert r.json()["objective"] == small_expected["objective"]
 
-    # Stopping a finished job changes nothing; resuming the stream from the last event
-    # sends only the end.
-    r = client.delete(f"/v1/jobs/{job}", headers=A)
-    assert r.status_code == 200 and r.json()["state"] == "done"
+    # Resuming the stream from the last event sends only the end.
     last = str(len(improvements))
     with client.stream("GET", f"/v1/jobs/{job}/events",
                        headers={**A, "Last-Event-ID": last}) as s:
         text = "".join(s.iter_text())
     assert "event: improvement" not in text and "event: end" in text
+    # DELETE of a finished job deletes it, plan and all.
+    r = client.delete(f"/v1/jobs/{job}", headers=A)
+    assert r.status_code == 204 and r.content == b""
+    r = client.get(f"/v1/jobs/{job}/plan", headers=A)
+    assert r.status_code == 404 and r.json()["detail"] == f"no job {job!r}"
 
 
 def test_stopping_a_running_job_keeps_its_best_plan_and_recommend_uses_it(

@@ -245,3 +245,81 @@ def test_b_never_deletes_a_jobs(tmp_path: Path, small: dict[str, Any]) -> None:
     assert store.get(job) is None
     store.close()
     assert B != A
+
+
+# --- listing, deleting, stopping through another process -------------------------------------
+
+
+def test_jobs_are_listed_newest_first_by_page_and_state(tmp_path: Path,
+                                                        small: dict[str, Any]) -> None:
+    with TestClient(create_app(make_settings(tmp_path))) as c:
+        store: Store = c.app.state.store  # type: ignore[attr-defined]
+        ids = []
+        for i in range(5):
+            row = store.create_job("org-a", small, 5.0, seed=i)
+            ids.append(row.id)
+            if i % 2 == 0:
+                assert store.mark_running(row.id) and store.finish(row.id, "done")
+        with store.session() as s:  # created a minute apart, oldest first
+            for i, job in enumerate(ids):
+                s.execute(update(JobRow).where(JobRow.id == job).values(
+                    created_at=utcnow() - timedelta(minutes=10 - i)))
+        other = finished(c, small, B)
+
+        r = c.get("/v1/jobs", headers=A, params={"limit": 2})
+        assert r.status_code == 200
+        page = r.json()
+        assert [j["id"] for j in page["jobs"]] == ids[::-1][:2] and page["next"] == ids[3]
+        r = c.get("/v1/jobs", headers=A, params={"limit": 2, "cursor": page["next"]})
+        assert [j["id"] for j in r.json()["jobs"]] == ids[::-1][2:4]
+        r = c.get("/v1/jobs", headers=A, params={"limit": 2, "cursor": r.json()["next"]})
+        assert [j["id"] for j in r.json()["jobs"]] == [ids[0]] and r.json()["next"] is None
+
+        r = c.get("/v1/jobs", headers=A, params={"state": "done"})
+        assert [j["id"] for j in r.json()["jobs"]] == [ids[4], ids[2], ids[0]]
+        assert all(j["state"] == "done" and not j["has_plan"] for j in r.json()["jobs"])
+        r = c.get("/v1/jobs", headers=A, params=[("state", "queued"), ("state", "running")])
+        assert {j["id"] for j in r.json()["jobs"]} <= {ids[1], ids[3]}
+        assert [j["id"] for j in c.get("/v1/jobs", headers=B).json()["jobs"]] == [other]
+        assert c.get("/v1/jobs", headers=B).json()["jobs"][0]["has_plan"]
+
+        r = c.get("/v1/jobs", headers=A, params={"cursor": other})
+        assert r.status_code == 422
+        assert r.json()["detail"][0]["path"] == "cursor"
+        assert r.json()["detail"][0]["msg"] == (
+            f"cursor {other!r} is not one of your jobs (it must be the `next` of a previous "
+            "page)")
+        r = c.get("/v1/jobs", headers=A, params={"state": "sleeping"})
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"][:2] == ["query", "state"]
+        r = c.get("/v1/jobs", headers=A, params={"limit": 0})
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "limit"]
+        assert c.get("/v1/jobs").status_code == 401
+
+
+def test_delete_stops_a_running_job_and_deletes_a_finished_one(
+        tmp_path: Path, small: dict[str, Any]) -> None:
+    with TestClient(create_app(make_settings(tmp_path))) as c:
+        job = finished(c, small)
+        assert c.delete(f"/v1/jobs/{job}", headers=B).status_code == 404
+        r = c.delete(f"/v1/jobs/{job}", headers=A)
+        assert r.status_code == 204
+        for path in ("", "/plan", "/events"):
+            r = c.get(f"/v1/jobs/{job}{path}", headers=A)
+            assert r.status_code == 404 and r.json()["detail"] == f"no job {job!r}"
+        assert c.delete(f"/v1/jobs/{job}", headers=A).status_code == 404
+        assert job not in [j["id"] for j in c.get("/v1/jobs", headers=A).json()["jobs"]]
+
+
+def test_delete_through_another_process_stops_the_job_where_it_runs(
+        tmp_path: Path) -> None:
+    zhecheng = json.loads((Path(__file__).parents[1] / "scenarios" / "zhecheng.json")
+                          .read_text())
+    settings = make_settings(tmp_path, lease_seconds=3.0)
+    with TestClient(create_app(settings)) as one, TestClient(create_app(settings)) as two:
+        job = submit(one, zhecheng, time_limit=60)
+        assert events(one, job, A, until="improvement")[-1][0] == "improvement"
+        r = two.delete(f"/v1/jobs/{job}", headers=A)
+        assert r.status_code == 200, r.text
+        assert r.json()["state"] == "stopped" and r.json()["has_plan"]
+        assert r.json()["error"] is None
+        assert one.get(f"/v1/jobs/{job}", headers=A).json()["state"] == "stopped"

@@ -143,6 +143,12 @@ class JobStatus(_Response):
     finished_at: datetime | None = None
 
 
+class JobList(_Response):
+    jobs: list[JobStatus] = Field(description="newest first")
+    next: str | None = Field(None, description="pass as `cursor` for the next page; null on "
+                             "the last one")
+
+
 # --- validate --------------------------------------------------------------------------------
 
 

@@ -30,7 +30,7 @@ from sqlalchemy import and_, create_engine, delete, event, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, defer, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from matcher.api import migrate
@@ -168,6 +168,8 @@ class Store:
         )
         with self._session.begin() as s:
             s.add(row)
+            s.flush()
+            s.refresh(row)  # loads the computed `has_plan` too
         return row
 
     def get(self, job_id: str, org: str | None = None) -> JobRow | None:
@@ -182,8 +184,13 @@ class Store:
 
     def list_jobs(self, org: str, *, states: Sequence[str] = (), limit: int = 50,
                   after: JobRow | None = None) -> list[JobRow]:
-        """An organisation's jobs, newest first; `after` continues a listing past that job."""
-        q = select(JobRow).where(JobRow.org == org)
+        """An organisation's jobs, newest first; `after` continues a listing past that job.
+
+        The rows come without their problem, plan and changes (big documents a listing does
+        not show); `has_plan` is there."""
+        q = select(JobRow).where(JobRow.org == org).options(
+            defer(JobRow.problem_json, raiseload=True), defer(JobRow.plan_json, raiseload=True),
+            defer(JobRow.changes_json, raiseload=True))
         if states:
             q = q.where(JobRow.state.in_(list(states)))
         if after is not None:

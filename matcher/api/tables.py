@@ -21,7 +21,7 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column
 
 # SQLite's autoincrement needs the column to be exactly INTEGER (its rowid, 64-bit anyway).
 BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -61,6 +61,8 @@ class JobRow(Base):
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     # A client asked to stop it (DELETE), seen by the owning process wherever it runs.
     stop_requested: Mapped[bool] = mapped_column(default=False)
+    # Computed in SQL, so that a listing need not load the plans themselves.
+    has_plan: Mapped[bool] = column_property(plan_json.is_not(None))
 
     @property
     def problem(self) -> dict[str, Any]:

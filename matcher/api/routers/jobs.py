@@ -5,25 +5,27 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import anyio
-from fastapi import APIRouter, Header, HTTPException, Response, status
+from fastapi import APIRouter, Header, HTTPException, Query, Response, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from matcher.api import limits, replan
 from matcher.api.deps import JobDep, OrgDep, RunnerDep, SettingsDep, StoreDep
 from matcher.api.errors import raise_input_error
 from matcher.api.jobs import RunnerClosed
-from matcher.api.responses import JOB_ERRORS, SERVICE_UNAVAILABLE, Message, as_json
+from matcher.api.responses import ERRORS, JOB_ERRORS, SERVICE_UNAVAILABLE, Message, as_json
 from matcher.api.schemas import (
+    JobList,
     JobProgress,
     JobRequest,
+    JobStateName,
     JobStatus,
     ReplanRequest,
     ReplanResponse,
 )
-from matcher.api.store import FINAL_STATES, JobRow
+from matcher.api.store import FINAL_STATES, JobRow, Store
 from matcher.model import InputError, Plan, parse_plan, parse_problem
 from matcher.solver import SolveParams
 
@@ -45,7 +47,7 @@ def job_status(row: JobRow) -> JobStatus:
         parent=row.parent_id, time_limit=row.time_limit, seed=row.seed,
         progress=JobProgress(stage=row.stage, coverage=row.coverage, bound=row.bound,
                              gap=row.gap, elapsed=row.elapsed),
-        has_plan=row.plan_json is not None, error=row.error,
+        has_plan=row.has_plan, error=row.error,
         created_at=created, started_at=_utc(row.started_at), finished_at=_utc(row.finished_at),
     )
 
@@ -91,19 +93,69 @@ def get_plan(job: JobDep, response: Response) -> dict[str, Any]:
     return plan
 
 
+@router.get("", response_model=JobList, responses=ERRORS,
+            summary="Your organisation's jobs, newest first")
+def list_jobs(
+    org: OrgDep, store: StoreDep,
+    state: Annotated[list[JobStateName] | None, Query(
+        description="only jobs in these states (repeat the parameter for several)")] = None,
+    limit: Annotated[int, Query(ge=1, le=200, description="jobs per page")] = 50,
+    cursor: Annotated[str | None, Query(
+        description="the `next` of the previous page")] = None,
+) -> JobList:
+    """A page of jobs (without their problems and plans: fetch those by id)."""
+    after = None
+    if cursor is not None:
+        after = store.get(cursor, org)
+        if after is None:
+            raise_input_error("cursor", f"cursor {cursor!r} is not one of your jobs (it must "
+                              "be the `next` of a previous page)", where="query")
+    rows = store.list_jobs(org, states=state or (), limit=limit + 1, after=after)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return JobList(jobs=[job_status(r) for r in rows], next=rows[-1].id if more else None)
+
+
 @router.delete("/{job_id}", response_model=JobStatus,
-               responses={**JOB_ERRORS, **SERVICE_UNAVAILABLE},
-               summary="Stop a job early, keeping its best plan")
+               responses={**JOB_ERRORS, **SERVICE_UNAVAILABLE,
+                          204: {"description": "the finished job was deleted"}},
+               summary="Stop a running job (keeping its best plan), or delete a finished one")
 def stop_job(job: JobDep, store: StoreDep, runner: RunnerDep,
-             settings: SettingsDep) -> JobStatus:
-    """Stop the solver, wait until it has stopped, and return the final state."""
-    if not runner.stop(job.id, settings.stop_wait_seconds):
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                            f"job {job.id}'s solver did not stop within "
-                            f"stop_wait_seconds={settings.stop_wait_seconds:g}")
+             settings: SettingsDep) -> Any:
+    """A queued or running job: stop the solver, wait until it has stopped, and return the
+    final state; the best plan is kept. A finished job: delete it with its plan and events
+    (204); it is gone for good."""
+    if job.state in FINAL_STATES:
+        if store.delete_job(job.id, job.org):
+            return Response(status_code=status.HTTP_204_NO_CONTENT)
+    elif runner.is_active(job.id):
+        if not runner.stop(job.id, settings.stop_wait_seconds):
+            _not_stopped(job.id, settings.stop_wait_seconds)
+    elif not _stop_elsewhere(job.id, store, settings.stop_wait_seconds,
+                             settings.event_poll_seconds):
+        _not_stopped(job.id, settings.stop_wait_seconds)
     row = store.get(job.id)
-    assert row is not None
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job.id!r}")
     return job_status(row)
+
+
+def _stop_elsewhere(job_id: str, store: Store, wait: float, poll: float) -> bool:
+    """The job runs in another process on this database: ask it through the store and wait
+    until that process has stopped it (or its lease ran out and it was marked)."""
+    store.request_stop(job_id)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        row = store.get(job_id)
+        if row is None or row.state in FINAL_STATES:
+            return True
+        time.sleep(poll)
+    return False
+
+
+def _not_stopped(job_id: str, wait: float) -> NoReturn:
+    raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                        f"job {job_id}'s solver did not stop within stop_wait_seconds={wait:g}")
 
 
 @router.get("/{job_id}/events", response_class=EventSourceResponse,
