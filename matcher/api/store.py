@@ -302,12 +302,14 @@ class Store:
     def delete_job(self, job_id: str, org: str) -> bool:
         """Remove a finished job, its plan and its events; False when it is not finished."""
         with self._session.begin() as s:
-            res = s.execute(delete(JobRow).where(
+            found = s.scalar(select(JobRow.id).where(
                 JobRow.id == job_id, JobRow.org == org, JobRow.state.in_(FINAL_STATES))
-                .execution_options(synchronize_session=False))
-            if not res.rowcount:  # type: ignore[attr-defined]
+                .with_for_update())
+            if found is None:
                 return False
             s.execute(delete(EventRow).where(EventRow.job_id == job_id))
+            s.execute(delete(JobRow).where(JobRow.id == job_id)
+                      .execution_options(synchronize_session=False))
             return True
 
     def purge_finished(self, older_than: timedelta) -> int:
