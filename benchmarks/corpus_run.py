@@ -253,8 +253,9 @@ def summary_lines(agg: dict[str, Any], fam: str, limit: float) -> list[str]:
     return out
 
 
-def write_section(path: Path, fam: str, text: str) -> None:
-    start, end = f"<!-- corpus-{fam} -->", f"<!-- /corpus-{fam} -->"
+def write_section(path: Path, key: str, text: str) -> None:
+    """Replace (or append) the section between `<!-- key -->` and `<!-- /key -->`."""
+    start, end = f"<!-- {key} -->", f"<!-- /{key} -->"
     old = path.read_text(encoding="utf-8") if path.is_file() else ""
     block = f"{start}\n{text}\n{end}"
     if start in old and end in old:
@@ -360,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(lines)
     print(text)
     if not args.no_report:
-        write_section(Path(args.out), fam, text)
+        write_section(Path(args.out), f"corpus-{fam}", text)
     return 0
 
 
