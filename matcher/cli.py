@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from matcher.io import dumps, load_plan, load_problem, write_text_atomic
-from matcher.model import InputError
+from matcher.io import check_writable, dumps, load_plan, load_problem, write_text_atomic
+from matcher.model import MAX_SEED, MAX_TIME_LIMIT_S, MAX_WORKERS, InputError
 
 EXIT_OK, EXIT_INVALID, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -35,11 +35,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     problem = load_problem(args.problem)
     if args.out is not None:
         # Fail on an unwritable destination before spending the time limit.
-        from pathlib import Path
-
-        parent = Path(args.out).resolve().parent
-        if not parent.is_dir():
-            raise InputError("", f"cannot write plan: no directory {parent}", args.out)
+        check_writable(args.out)
     params = SolveParams(time_limit=args.time_limit, seed=args.seed, workers=args.workers)
     progress = None
     if not args.quiet:
@@ -53,7 +49,11 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write(text)
     else:
-        write_text_atomic(args.out, text)
+        try:
+            write_text_atomic(args.out, text)
+        except OSError as err:  # the disk filled up or the directory went away meanwhile
+            raise InputError("--out", f"cannot write the plan: {err.strerror or err}",
+                             args.out) from None
     if not args.quiet:
         print(summarise(problem, result.plan), file=sys.stderr)
     return EXIT_OK
@@ -66,11 +66,28 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _positive(text: str) -> float:
-    v = float(text)
-    if not v > 0:
-        raise argparse.ArgumentTypeError("must be > 0")
+def _time_limit(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < v <= MAX_TIME_LIMIT_S:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"must be in (0, {MAX_TIME_LIMIT_S:g}] seconds, "
+                                         f"not {text}")
     return v
+
+
+def _int_in(lo: int, hi: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        if not lo <= v <= hi:
+            raise argparse.ArgumentTypeError(f"must be in [{lo}, {hi}], not {text}")
+        return v
+
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,11 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("solve", help="solve a problem document and write the plan")
     s.add_argument("problem", help="problem document (SPEC JSON)")
-    s.add_argument("--time-limit", type=_positive, default=60.0,
+    s.add_argument("--time-limit", type=_time_limit, default=60.0,
                    help="seconds for all stages together (default 60)")
     s.add_argument("--out", help="write the plan here instead of standard output")
-    s.add_argument("--seed", type=int, default=0, help="solver random seed (default 0)")
-    s.add_argument("--workers", type=int, default=2, help="CP-SAT worker threads (default 2)")
+    s.add_argument("--seed", type=_int_in(0, MAX_SEED), default=0,
+                   help="solver random seed (default 0)")
+    s.add_argument("--workers", type=_int_in(1, MAX_WORKERS), default=2,
+                   help="CP-SAT worker threads (default 2)")
     s.add_argument("--quiet", action="store_true", help="no progress line or summary")
     s.set_defaults(func=_cmd_solve)
 

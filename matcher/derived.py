@@ -7,7 +7,7 @@ since the epoch; intervals are half-open.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -20,9 +20,17 @@ if TYPE_CHECKING:
 EARTH_RADIUS_KM = 6371.0088
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SECOND = timedelta(seconds=1)
+
+
 def epoch(t: datetime) -> int:
-    """A time as whole seconds since the epoch (SPEC times carry a UTC offset)."""
-    return int(t.timestamp())
+    """A time as whole seconds since the epoch (SPEC times carry a UTC offset).
+
+    Exact integer arithmetic: a float timestamp has no whole-second precision left near
+    the year 9999. The model accepts whole seconds only.
+    """
+    return (t - _EPOCH) // _SECOND
 
 
 # Farther than any two points on Earth: a larger limit means "anywhere" and is clamped here

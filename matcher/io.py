@@ -7,27 +7,59 @@ temporary file and a rename, so a failed run leaves nothing half-written.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from matcher.model import InputError, Plan, Problem, parse_plan, parse_problem
+from matcher.model import (
+    MAX_DEPTH,
+    BadNumber,
+    InputError,
+    Plan,
+    Problem,
+    check_document,
+    parse_plan,
+    parse_problem,
+)
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
+def _int(text: str) -> int | BadNumber:
+    try:
+        return int(text)
+    except ValueError:  # more digits than Python converts (4,300)
+        return BadNumber(f"an integer of {len(text)} digits", "is out of range")
+
+
+def _float(text: str) -> float | BadNumber:
+    value = float(text)
+    return value if math.isfinite(value) else BadNumber(text[:40], "is out of range")
 
 
 def decode_json(text: str | bytes, source: str) -> Any:
-    """Decode JSON text, or raise `InputError` naming the line and column."""
+    """Decode JSON text, or raise `InputError` naming the line and column.
+
+    ``NaN``, ``Infinity``, numbers beyond a float and integers too long to convert decode as
+    `BadNumber` placeholders, which `matcher.model.check_document` refuses with their JSON
+    path (with nesting too deep and text that is not valid Unicode).
+    """
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=BadNumber, parse_int=_int, parse_float=_float)
     except json.JSONDecodeError as err:
         raise InputError("", f"malformed JSON at line {err.lineno} column {err.colno}: "
                          f"{err.msg}", source) from None
-    except (ValueError, UnicodeDecodeError) as err:
+    except UnicodeDecodeError as err:
+        raise InputError("", "malformed JSON: not UTF-8 text: byte "
+                         f"{err.object[err.start]:#04x} at offset "
+                         f"{err.start}", source) from None
+    except RecursionError:
+        raise InputError("", f"nested too deeply (the limit is {MAX_DEPTH} levels)",
+                         source) from None
+    except ValueError as err:
         raise InputError("", f"malformed JSON: {err}", source) from None
+    check_document(data, source)
+    return data
 
 
 def read_json(path: str | os.PathLike[str]) -> Any:
@@ -56,7 +88,7 @@ def dumps(doc: Any, indent: int | None = 1) -> str:
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write a file whole or not at all."""
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
@@ -64,3 +96,32 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def check_writable(path: str | os.PathLike[str], option: str = "--out") -> None:
+    """Raise `InputError` unless a plan can be written at `path` (whole, by a rename).
+
+    Run before a long solve, so that a bad `--out` fails at once and not after the time limit:
+    an empty name, a directory, a device or pipe (a rename would replace it), a missing or
+    read-only directory are all refused.
+    """
+    source = str(path)
+
+    def refuse(why: str) -> InputError:
+        return InputError(option, f"cannot write the plan here: {why}", source or "''")
+
+    if not source:
+        raise refuse("the file name is empty")
+    target = Path(path)
+    if target.is_dir():
+        raise refuse("it is a directory")
+    if target.exists() and not target.is_file():
+        raise refuse("it is not a regular file")
+    if not target.parent.is_dir():
+        raise refuse(f"no directory {str(target.parent)!r}")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    except OSError as err:
+        raise refuse(str(err.strerror or err)) from None
+    os.close(fd)
+    Path(tmp).unlink(missing_ok=True)

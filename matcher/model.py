@@ -11,11 +11,13 @@ The models stay close to the JSON; numeric arrays for the solver are built in
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -38,6 +40,15 @@ MAX_MONEY = 10**13
 MAX_COUNT = 10**6
 MAX_WEIGHT = 10**6
 MAX_TOTAL_WEIGHT = 2**31
+# Any integer field: exact in a float (JSON readers in other languages) and in int64.
+MAX_INT = 2**53
+# Levels of nested arrays and objects in one document: SPEC's need at most 5; the rest is
+# room for users' own fields. Deeper documents are refused before anything recurses on them.
+MAX_DEPTH = 64
+# Solve parameters, the same on the command line and in the API (README: Limits).
+MAX_TIME_LIMIT_S = 24 * 3600.0
+MAX_SEED = 2**31 - 1  # CP-SAT's random_seed is a 32-bit integer
+MAX_WORKERS = 256
 
 
 class InputError(ValueError):
@@ -61,12 +72,86 @@ class InputError(ValueError):
         return f"{where}{loc}: {self.message}{tail}"
 
 
+class BadNumber:
+    """A number JSON's grammar allows but no document can use (``NaN``, ``Infinity``,
+    ``1e400``, a 5,000-digit integer): `matcher.io` decodes it as this placeholder so that
+    `check_document` can name its path."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, text: str, why: str = "is not valid JSON (numbers must be finite)"):
+        self.message = f"{text} {why}"
+
+
+_Link = tuple[Any, str | int] | None  # (parent link, key): a path built only when reported
+
+
+def _render(link: _Link) -> str:
+    parts: list[str | int] = []
+    while link is not None:
+        link, key = link
+        parts.append(key)
+    return json_path(parts[::-1])
+
+
+def _bad_text(s: str) -> str | None:
+    if s.isascii():
+        return None
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError as err:
+        return (f"not valid Unicode: lone surrogate {s[err.start]!r} at character {err.start}"
+                " (UTF-8 text cannot hold it)")
+    return None
+
+
+def check_document(data: Any, source: str | None = None, prefix: str = "") -> None:
+    """Refuse what decoded JSON may hold but no document can use, naming its JSON path:
+    nesting deeper than `MAX_DEPTH`, strings or keys that are not valid Unicode (a lone
+    surrogate such as ``"\\ud800"``), and numbers that are not finite.
+
+    Iterative, so that it is safe on any depth the JSON decoder let through.
+    """
+    root: _Link = None
+    if prefix:
+        for part in json_path_parts(prefix):
+            root = (root, part)
+    stack: list[tuple[Any, int, _Link]] = [(data, 0, root)]
+    while stack:
+        value, depth, link = stack.pop()
+        if isinstance(value, dict | list):
+            if depth >= MAX_DEPTH:
+                raise InputError(_render(link), f"nested deeper than {MAX_DEPTH} levels "
+                                 "(a limit of this engine)", source)
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    if isinstance(key, str) and (bad := _bad_text(key)) is not None:
+                        raise InputError(_render(link), f"key {bad}", source)
+                    stack.append((item, depth + 1, (link, key)))
+            else:
+                stack.extend((item, depth + 1, (link, i)) for i, item in enumerate(value))
+        elif isinstance(value, str):
+            if (bad := _bad_text(value)) is not None:
+                raise InputError(_render(link), bad, source)
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                raise InputError(_render(link), f"{value} is not a number JSON allows; "
+                                 "numbers must be finite", source)
+        elif isinstance(value, BadNumber):
+            raise InputError(_render(link), value.message, source)
+
+
 # --- field types -----------------------------------------------------------------------------
 
 
 def _strict_number(v: Any) -> Any:
     if isinstance(v, bool) or not isinstance(v, int | float):
         raise ValueError("must be a number")
+    if isinstance(v, int):
+        try:
+            return float(v)
+        except OverflowError:
+            raise ValueError("must be a finite number") from None
     if isinstance(v, float) and not math.isfinite(v):
         raise ValueError("must be a finite number")
     return v
@@ -77,9 +162,16 @@ def _strict_int(v: Any) -> Any:
         raise ValueError("must be an integer")
     if isinstance(v, float) and v.is_integer():
         # 40.0 is an integer in JSON terms; 40.5 is not.
-        return int(v)
+        v = int(v)
     if not isinstance(v, int):
         raise ValueError("must be an integer")
+    return v
+
+
+def _int_range(v: int) -> int:
+    # After the field's own bounds, so that their message wins where a field has one.
+    if abs(v) > MAX_INT:
+        raise ValueError(f"must be within +-{MAX_INT} (exact in a float and in 64 bits)")
     return v
 
 
@@ -87,6 +179,10 @@ def _strict_str(v: Any) -> Any:
     if not isinstance(v, str):
         raise ValueError("must be a string")
     return v
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SECOND = timedelta(seconds=1)
 
 
 def _iso_time(v: Any) -> Any:
@@ -101,11 +197,14 @@ def _iso_time(v: Any) -> Any:
             raise ValueError(f"not an ISO 8601 time: {v!r}") from None
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise ValueError(f"time {v!r} has no UTC offset")
+    if (dt - _EPOCH) % _SECOND:
+        # Every rule compares and sums whole seconds (documented limit in the README).
+        raise ValueError(f"time {v!r} has a fraction of a second; times are whole seconds")
     return dt
 
 
 Num = Annotated[float, BeforeValidator(_strict_number)]
-Int = Annotated[int, BeforeValidator(_strict_int)]
+Int = Annotated[int, BeforeValidator(_strict_int), AfterValidator(_int_range)]
 Str = Annotated[str, BeforeValidator(_strict_str)]
 Id = Annotated[str, BeforeValidator(_strict_str), Field(min_length=1)]
 Time = Annotated[datetime, BeforeValidator(_iso_time)]
@@ -360,6 +459,14 @@ def json_path(loc: Sequence[int | str]) -> str:
     return out
 
 
+def json_path_parts(path: str) -> list[str | int]:
+    """The parts of a JSON path: ``a.b[2].c`` -> ``['a', 'b', 2, 'c']``."""
+    return [int(idx) if idx else name for name, idx in _PATH_PART.findall(path)]
+
+
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
 def _from_validation_error(err: ValidationError, source: str | None) -> InputError:
     errors = err.errors(include_url=False)
     first = errors[0]
@@ -436,6 +543,7 @@ def parse_problem(data: Any, source: str | None = None) -> Problem:
     """Parse a problem document (already decoded JSON) or raise `InputError`."""
     if not isinstance(data, dict):
         raise InputError("", "a problem document must be a JSON object", source)
+    check_document(data, source)
     try:
         problem = Problem.model_validate(data)
     except ValidationError as err:
@@ -452,6 +560,7 @@ def parse_plan(data: Any, problem: Problem | None = None, source: str | None = N
     """
     if not isinstance(data, dict):
         raise InputError("", "a plan document must be a JSON object", source)
+    check_document(data, source)
     try:
         plan = Plan.model_validate(data)
     except ValidationError as err:

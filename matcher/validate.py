@@ -380,6 +380,21 @@ def plan_values(problem: Problem, plan: Plan) -> PlanValues:
     return vals
 
 
+def _bound_checks(plan: Plan, vals: PlanValues) -> Iterator[Violation]:
+    """A bound is an upper bound on the stage's best value: never below what the plan itself
+    gives, and equal to it when the plan says `optimal` (every stage proven)."""
+    fair = None if vals.fairness is None else float(vals.fairness)
+    for name, bound, value, tol in (("coverage", plan.bound.coverage, vals.coverage, 1e-6),
+                                    ("fairness", plan.bound.fairness, fair, 1e-9)):
+        if bound is None or value is None:
+            continue
+        if bound < value - tol:
+            yield Violation(0, f"bound.{name} {bound} is below the plan's {name} {value}")
+        elif plan.status == "optimal" and bound > value + tol * max(1.0, abs(value)):
+            yield Violation(0, f"status is optimal but bound.{name} {bound} is above the "
+                            f"plan's {name} {value}: an optimal plan's bound is its value")
+
+
 def _objective_checks(c: _Ctx) -> Iterator[Violation]:
     plan, problem = c.plan, c.problem
     vals = plan_values(problem, plan)
@@ -393,10 +408,7 @@ def _objective_checks(c: _Ctx) -> Iterator[Violation]:
             yield Violation(
                 0, f"fairness is reported as {rep} but the plan gives {float(vals.fairness)}"
             )
-    if plan.bound.coverage is not None and plan.bound.coverage < vals.coverage:
-        yield Violation(
-            0, f"bound.coverage {plan.bound.coverage} is below the plan's coverage {vals.coverage}"
-        )
+    yield from _bound_checks(plan, vals)
     for a in plan.assignments:
         d = distance_m(c.vols[a.volunteer].location, c.needs[a.need].location)
         if a.distance_m is not None and a.distance_m != d:

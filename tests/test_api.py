@@ -194,7 +194,7 @@ def test_malformed_bodies_are_client_errors(client: TestClient) -> None:
         **A, "content-type": "application/json"})
     assert r.status_code in (400, 422)
     r = client.post("/v1/solve", content=b"problem", headers={**A, "content-type": "text/plain"})
-    assert r.status_code == 422
+    assert r.status_code == 415  # issue 13: not JSON
 
 
 # --- keys, tenants, limits -------------------------------------------------------------------

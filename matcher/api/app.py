@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         log.error("job store error: %s", exc)
         return JSONResponse(status_code=503, content={"detail": STORE_ERROR})
     app.add_middleware(errors.BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(errors.JsonOnlyMiddleware)
     app.include_router(api_router)
 
     @app.get("/health", tags=["health"], summary="Liveness (no API key needed)")

@@ -8,7 +8,6 @@ inside the request body.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -23,12 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from matcher.api.schemas import CHANGE_OPS, INPUT_ERROR
 from matcher.model import json_path
-
-_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def _path_parts(path: str) -> list[str | int]:
-    return [int(idx) if idx else name for name, idx in _PATH_PART.findall(path)]
+from matcher.model import json_path_parts as _path_parts
 
 
 def _is_tag(part: str | int, prev: str | int | None) -> bool:
@@ -153,6 +147,43 @@ class BodyLimitMiddleware:
             if started:
                 raise
             await self._refuse(send, None)
+
+
+class JsonOnlyMiddleware:
+    """Refuse a request body that is not JSON with a 415, before anything reads it.
+
+    Every body this API takes is a JSON document; a form, text or a missing Content-Type
+    would otherwise reach validation as raw bytes and come back as a puzzling 422.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    @staticmethod
+    def _has_body(headers: dict[bytes, bytes]) -> bool:
+        length = headers.get(b"content-length", b"").strip()
+        return b"transfer-encoding" in headers or (length not in (b"", b"0"))
+
+    @staticmethod
+    def _is_json(content_type: bytes) -> bool:
+        mime = content_type.split(b";", 1)[0].strip().lower()
+        return mime == b"application/json" or (
+            mime.startswith(b"application/") and mime.endswith(b"+json"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("method") in ("POST", "PUT", "PATCH"):
+            headers = dict(scope.get("headers", ()))
+            got = headers.get(b"content-type", b"")
+            if self._has_body(headers) and not self._is_json(got):
+                shown = got.decode("latin-1")[:100] or "none"
+                body = json.dumps({"detail": f"the request body must be JSON (Content-Type: "
+                                   f"application/json), not {shown}"}).encode()
+                await send({"type": "http.response.start", "status": 415,
+                            "headers": [(b"content-type", b"application/json"),
+                                        (b"content-length", str(len(body)).encode())]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
 
 
 class _TooLarge(HTTPException):

@@ -13,22 +13,24 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from matcher.model import Fund as FundModel
 from matcher.model import (
+    MAX_MONEY,
+    MAX_SEED,
     InputError,
     Need,
     Plan,
     Problem,
     Volunteer,
+    check_document,
     parse_plan,
     parse_problem,
 )
+from matcher.model import Fund as FundModel
 from matcher.model import Venue as VenueModel
 
 INPUT_ERROR = "matcher_input"
-# SPEC bounds no number, but the solver's integer arithmetic (int64, CP-SAT) needs some room:
-# amounts, weights, hours and distances far beyond any real problem are refused here.
-MAX_NUMBER = 10**12
+# Keys whose values are whole documents, checked by `parse_problem` / `parse_plan` themselves.
+_DOCUMENTS = frozenset(("problem", "plan"))
 
 
 def input_error(path: str, message: str) -> PydanticCustomError:
@@ -36,35 +38,15 @@ def input_error(path: str, message: str) -> PydanticCustomError:
     return PydanticCustomError(INPUT_ERROR, "{message}", {"path": path, "message": message})
 
 
-def _huge_number(data: Any, path: str = "") -> str | None:
-    """The JSON path of the first number beyond +-MAX_NUMBER, if any."""
-    if isinstance(data, dict):
-        for key, value in data.items():
-            found = _huge_number(value, f"{path}.{key}" if path else str(key))
-            if found is not None:
-                return found
-    elif isinstance(data, list):
-        for i, value in enumerate(data):
-            found = _huge_number(value, f"{path}[{i}]")
-            if found is not None:
-                return found
-    elif isinstance(data, int | float) and not isinstance(data, bool) and (
-            abs(data) > MAX_NUMBER):
-        return path
-    return None
-
-
 def _problem(data: Any) -> Problem:
+    # The same limits as the command line (matcher.model: money, counts, weights, depth,
+    # Unicode, finite numbers); the server adds only size and time limits (settings).
     if isinstance(data, Problem):
         return data
     try:
-        problem = parse_problem(data)
+        return parse_problem(data)
     except InputError as err:
         raise input_error(err.path, err.message) from None
-    huge = _huge_number(data)
-    if huge is not None:
-        raise input_error(huge, f"must be within +-{MAX_NUMBER:.0e} (a limit of this server)")
-    return problem
 
 
 def _plan(data: Any) -> Plan:
@@ -78,8 +60,9 @@ def _plan(data: Any) -> Plan:
 
 ProblemDoc = Annotated[Problem, BeforeValidator(_problem)]
 PlanDoc = Annotated[Plan, BeforeValidator(_plan)]
-TimeLimit = Annotated[float, Field(gt=0, description="seconds; capped by the server's limit")]
-Seed = Annotated[int, Field(ge=0, le=2**31 - 1)]
+TimeLimit = Annotated[float, Field(gt=0, allow_inf_nan=False,
+                                   description="seconds; capped by the server's limit")]
+Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
 
 
 def check_plan_references(problem: Problem, plan: Plan, prefix: str = "plan") -> None:
@@ -91,7 +74,19 @@ def check_plan_references(problem: Problem, plan: Plan, prefix: str = "plan") ->
 
 
 class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: "1" or true is not a time limit, 2.0 is not a seed.
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_json(cls, data: Any) -> Any:
+        """Depth, Unicode and finite numbers everywhere in the body, with the JSON path."""
+        if isinstance(data, dict):
+            try:
+                check_document({k: v for k, v in data.items() if k not in _DOCUMENTS})
+            except InputError as err:
+                raise input_error(err.path, err.message) from None
+        return data
 
 
 class _Response(BaseModel):
@@ -267,7 +262,9 @@ class CancelNeed(_Request):
 class GrowFund(_Request):
     op: Literal["grow_fund"]
     fund: str
-    amount: int = Field(gt=0, description="added to the fund's amount (minor units)")
+    amount: int = Field(gt=0, le=MAX_MONEY,
+                        description="added to the fund's amount (minor units); the sum is "
+                        "held to the same limit as any amount")
 
 
 class AddVolunteer(_Request):

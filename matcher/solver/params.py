@@ -6,9 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from matcher.model import Plan
-
-MAX_TIME_LIMIT_S = 24 * 3600.0
+from matcher.model import MAX_SEED, MAX_TIME_LIMIT_S, MAX_WORKERS, Plan
 
 
 @dataclass(frozen=True)
@@ -39,8 +37,10 @@ class SolveParams:
     def __post_init__(self) -> None:
         if not 0 < self.time_limit <= MAX_TIME_LIMIT_S:
             raise ValueError(f"time_limit must be in (0, {MAX_TIME_LIMIT_S:g}] seconds")
-        if self.workers < 1:
-            raise ValueError("workers must be >= 1")
+        if not 1 <= self.workers <= MAX_WORKERS:
+            raise ValueError(f"workers must be in [1, {MAX_WORKERS}]")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ValueError(f"seed must be in [0, {MAX_SEED}]")
 
 
 @dataclass(frozen=True)

@@ -158,6 +158,14 @@ def _not_stopped(job_id: str, wait: float) -> NoReturn:
                         f"job {job_id}'s solver did not stop within stop_wait_seconds={wait:g}")
 
 
+def _last_event(header: str | None) -> int:
+    """The sequence number a reconnecting client last saw; anything but 1-18 ASCII digits
+    (what this stream sends as ids) is ignored and the stream starts from the beginning."""
+    if header and len(header) <= 18 and header.isascii() and header.isdigit():
+        return int(header)
+    return 0
+
+
 @router.get("/{job_id}/events", response_class=EventSourceResponse,
             responses={**as_json(JOB_ERRORS), 200: {
                 "description": "improvements as server-sent events",
@@ -169,7 +177,7 @@ async def job_events(
 ) -> AsyncIterator[ServerSentEvent]:
     """One `improvement` event (a `data:` line of JSON) per improvement, then one `end`
     event with the job's final state; the stream closes when the job ends."""
-    seq = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+    seq = _last_event(last_event_id)
     # A job cannot outlive its time limit by much; the stream is bounded all the same.
     deadline = time.monotonic() + job.time_limit + settings.stop_wait_seconds + 60.0
     while True:
