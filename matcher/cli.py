@@ -1,4 +1,5 @@
-"""The command line of SPEC: `matcher solve`, `matcher validate`, and `matcher serve`."""
+"""The command line of SPEC: `matcher solve`, `matcher validate`, `matcher replan` and
+`matcher serve`."""
 
 from __future__ import annotations
 
@@ -59,6 +60,55 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_replan(args: argparse.Namespace) -> int:
+    from matcher.io import read_json
+    from matcher.model import parse_plan, parse_problem
+    from matcher.replan import apply_changes, changed_ids, describe, diff_plans, parse_changes
+    from matcher.solver import SolveParams, solve
+
+    doc = read_json(args.problem)
+    old_problem = parse_problem(doc, args.problem)
+    old_plan = load_plan(args.plan, old_problem)
+    if old_plan.status == "infeasible":
+        raise InputError("status", "an infeasible plan cannot be replanned; fix the pins and "
+                         "solve again", args.plan)
+    changes = parse_changes(read_json(args.changes), args.changes)
+    try:
+        new_doc, dropped = apply_changes(doc, changes)
+        problem = parse_problem(new_doc)
+    except InputError as err:
+        msg = err.message if err.path.startswith("changes") else f"after the changes: {err}"
+        raise InputError(err.path if err.path.startswith("changes") else "changes", msg,
+                         args.changes) from None
+    for path in (args.out, args.problem_out, args.diff):
+        if path is not None:
+            check_writable(path)
+    params = SolveParams(time_limit=args.time_limit, seed=args.seed, workers=args.workers,
+                         reference=old_plan, reference_problem=old_problem,
+                         changed=changed_ids(changes))
+    result = solve(problem, params)
+    plan = result.plan
+    diff = diff_plans(old_plan, parse_plan(plan.to_json_dict(), problem), old_problem, problem,
+                      dropped)
+    if args.problem_out is not None:
+        write_text_atomic(args.problem_out, dumps(new_doc))
+    if args.diff is not None:
+        write_text_atomic(args.diff, dumps(diff))
+    text = dumps(plan.to_json_dict())
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        write_text_atomic(args.out, text)
+    if not args.quiet:
+        o = plan.objective
+        print(f"replan: {plan.status}, coverage {o.coverage} (was "
+              f"{old_plan.objective.coverage}), {diff['total']} change(s), fill {o.fill}, "
+              f"travel {o.travel_m / 1000:.1f} km, {result.seconds:.2f} s", file=sys.stderr)
+        for line in describe(diff):
+            print(line, file=sys.stderr)
+    return EXIT_OK
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -110,6 +160,21 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("problem")
     v.add_argument("plan")
     v.set_defaults(func=_cmd_validate)
+
+    r = sub.add_parser("replan", help="re-solve after changes, changing the plan as little "
+                       "as possible (SPEC: Replanning)")
+    r.add_argument("problem", help="the problem the plan was made for")
+    r.add_argument("plan", help="the plan that is out (the reference)")
+    r.add_argument("changes", help='changes document: {"changes": [...]} (see README)')
+    r.add_argument("--out", help="write the new plan here instead of standard output")
+    r.add_argument("--time-limit", type=_time_limit, default=10.0,
+                   help="seconds at most (default 10); a small change ends much sooner")
+    r.add_argument("--problem-out", help="also write the changed problem here")
+    r.add_argument("--diff", help="also write what changed (JSON) here")
+    r.add_argument("--seed", type=_int_in(0, MAX_SEED), default=0)
+    r.add_argument("--workers", type=_int_in(1, MAX_WORKERS), default=2)
+    r.add_argument("--quiet", action="store_true", help="no summary of what changed")
+    r.set_defaults(func=_cmd_replan)
 
     srv = sub.add_parser("serve", help="start the HTTP API with uvicorn")
     srv.add_argument("--host", default="127.0.0.1")

@@ -415,7 +415,7 @@ def test_replan_keeps_the_plan_and_lists_what_changed(
         "changes": [{"op": "grow_fund", "fund": "f001", "amount": 100}]})
     assert r.status_code == 201, r.text
     assert r.json()["changes"]["total"] == 0
-    assert r.json()["plan"]["objective"] == before["objective"]
+    assert r.json()["plan"]["objective"] == {**before["objective"], "changes": 0}
 
     # A volunteer of the plan withdraws: coverage holds, and only their places change.
     gone = before["assignments"][0]["volunteer"]

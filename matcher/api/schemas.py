@@ -14,19 +14,18 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from pydantic_core import PydanticCustomError
 
 from matcher.model import (
-    MAX_MONEY,
     MAX_SEED,
     InputError,
-    Need,
     Plan,
     Problem,
-    Volunteer,
     check_document,
     parse_plan,
     parse_problem,
 )
-from matcher.model import Fund as FundModel
-from matcher.model import Venue as VenueModel
+
+# CHANGE_OPS: the API's errors strip a change's op (pydantic's union tag) from paths.
+from matcher.replan import CHANGE_OPS as CHANGE_OPS
+from matcher.replan import Change
 
 INPUT_ERROR = "matcher_input"
 # Keys whose values are whole documents, checked by `parse_problem` / `parse_plan` themselves.
@@ -239,67 +238,16 @@ class RecommendResponse(_Response):
 # --- replan ----------------------------------------------------------------------------------
 
 
-class WithdrawVolunteer(_Request):
-    op: Literal["withdraw_volunteer"]
-    volunteer: str
-
-
-class CloseVenue(_Request):
-    op: Literal["close_venue"]
-    venue: str
-
-
-class AddNeed(_Request):
-    op: Literal["add_need"]
-    need: Need
-
-
-class CancelNeed(_Request):
-    op: Literal["cancel_need"]
-    need: str
-
-
-class GrowFund(_Request):
-    op: Literal["grow_fund"]
-    fund: str
-    amount: int = Field(gt=0, le=MAX_MONEY,
-                        description="added to the fund's amount (minor units); the sum is "
-                        "held to the same limit as any amount")
-
-
-class AddVolunteer(_Request):
-    op: Literal["add_volunteer"]
-    volunteer: Volunteer
-
-
-class AddVenue(_Request):
-    op: Literal["add_venue"]
-    venue: VenueModel
-
-
-class AddFund(_Request):
-    op: Literal["add_fund"]
-    fund: FundModel
-
-
-CHANGE_OPS = frozenset(
-    ("withdraw_volunteer", "close_venue", "add_need", "cancel_need", "grow_fund",
-     "add_volunteer", "add_venue", "add_fund")
-)
-
-Change = Annotated[
-    WithdrawVolunteer | CloseVenue | AddNeed | CancelNeed | GrowFund | AddVolunteer | AddVenue
-    | AddFund,
-    Field(discriminator="op"),
-]
-
-
 class ReplanRequest(_Request):
-    changes: list[Change] = Field(min_length=1)
+    changes: list[Change] = Field(min_length=1, description="see the README: Replanning")
     time_limit: TimeLimit | None = Field(
-        default=None, description="seconds; default and cap: the server's max_sync_time_limit"
+        default=None, description="seconds; default: the server's default_replan_time_limit; "
+        "capped by max_replan_time_limit (wait) or max_job_time_limit (a job)"
     )
     seed: Seed = 0
+    wait: bool = Field(default=True, description="answer with the new plan and what changed "
+                       "(201); false: start a job and answer 202 at once (follow it like any "
+                       "job; GET /v1/jobs/{id}/changes lists what changed)")
 
 
 class AssignmentOut(_Response):
@@ -319,11 +267,27 @@ class GrantOut(_Response):
     amount: int
 
 
+class GrantChangeOut(_Response):
+    need: str
+    fund: str
+    old_amount: int
+    amount: int
+
+
+class CancelledItems(_Response):
+    assignments: list[AssignmentOut]
+    bookings: list[BookingOut]
+    grants: list[GrantOut]
+
+
 class PlanChanges(_Response):
-    """What differs between the previous plan and the new one."""
+    """What differs between the previous plan and the new one (needs in both problems), and
+    what the cancelled needs had."""
 
     newly_met: list[str]
     no_longer_met: list[str]
+    added_needs_met: list[str]
+    added_needs_unmet: list[str]
     removed_needs: list[str] = Field(description="needs cancelled by the changes")
     added_needs: list[str]
     assignments_added: list[AssignmentOut]
@@ -332,8 +296,10 @@ class PlanChanges(_Response):
     bookings_removed: list[BookingOut]
     grants_added: list[GrantOut]
     grants_removed: list[GrantOut]
+    grants_changed: list[GrantChangeOut]
+    cancelled: CancelledItems = Field(description="what the cancelled needs had")
     dropped_pins: int = Field(description="pins and forbids dropped with a removed entity")
-    total: int = Field(description="assignments, bookings and grants added or removed")
+    total: int = Field(description="SPEC's changes: items added, removed or (grants) changed")
 
 
 class ReplanResponse(_Response):

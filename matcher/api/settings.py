@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     )
     max_job_time_limit: float = Field(default=3600.0, gt=0, description="seconds; cap for jobs")
     default_job_time_limit: float = Field(default=60.0, gt=0)
+    default_replan_time_limit: float = Field(
+        default=10.0, gt=0, description="seconds; a replan usually ends well before it")
+    max_replan_time_limit: float = Field(
+        default=60.0, gt=0, description="seconds; cap for a replan the request waits for")
     max_changes: int = Field(default=1_000, ge=1, description="changes in one replan request")
     max_recommendations: int = Field(default=20, ge=1)
 

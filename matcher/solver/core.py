@@ -212,6 +212,10 @@ def solve(
 ) -> SolveResult:
     """Solve a problem: the lexicographically best plan found within `params.time_limit`."""
     params = params or SolveParams()
+    if params.reference is not None:
+        from matcher.solver.replan import replan
+
+        return replan(problem, params, progress, stop)
     t0 = time.monotonic()
     phases: dict[str, float] = {}
     compiled = Compiled.build(problem)

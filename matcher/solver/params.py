@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from matcher.model import MAX_SEED, MAX_TIME_LIMIT_S, MAX_WORKERS, Plan
+from matcher.model import MAX_SEED, MAX_TIME_LIMIT_S, MAX_WORKERS, Plan, Problem
 
 
 @dataclass(frozen=True)
@@ -19,8 +19,13 @@ class SolveParams:
     - `decompose`: solve independent components of the candidate graph separately;
     - `parallel`: solve big independent subproblems in `workers` processes at once (one
       CP-SAT worker each);
-    - `reference`: a previous plan; when given, a stability stage (fewest changes from it)
-      runs after fill and before travel;
+    - `reference`: a previous plan; when given, the solve is a replan (SPEC "Replanning",
+      `matcher.solver.replan`): fairness, coverage, fewest changes from it, fill, travel,
+      searched outward from what changed;
+    - `reference_problem`: the problem `reference` was made for; with it the replan sees
+      which needs, resources, pins and forbids changed (without it, only what no longer fits);
+    - `changed`: ids of the needs, volunteers, venues and funds the change added or changed,
+      when the caller knows them (saves comparing every entity of the two problems);
     - `progress_plans`: attach the incumbent plan to progress reports (costs time on big
       problems; the API's job store wants it).
     """
@@ -31,6 +36,8 @@ class SolveParams:
     decompose: bool = True
     parallel: bool = True
     reference: Plan | None = None
+    reference_problem: Problem | None = None
+    changed: frozenset[str] | None = None
     progress_plans: bool = False
     log_search: bool = False
 

@@ -22,11 +22,13 @@ from matcher.api.schemas import (
     JobRequest,
     JobStateName,
     JobStatus,
+    PlanChanges,
     ReplanRequest,
     ReplanResponse,
 )
 from matcher.api.store import FINAL_STATES, JobRow, Store
-from matcher.model import InputError, Plan, parse_plan, parse_problem
+from matcher.model import Plan, parse_plan
+from matcher.replan import diff_plans
 from matcher.solver import SolveParams
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -197,42 +199,49 @@ async def job_events(
 
 
 @router.post("/{job_id}/replan", status_code=status.HTTP_201_CREATED,
-             response_model=ReplanResponse, response_model_exclude_none=True,
+             response_model=ReplanResponse | JobStatus, response_model_exclude_none=True,
              responses={**JOB_ERRORS, **SERVICE_UNAVAILABLE,
+                        202: {"model": JobStatus, "description": "wait: false; a job started"},
                         409: {"model": Message, "description": "the job has not finished"}},
              summary="Re-solve a finished job's problem after changes, changing little")
 def replan_job(job: JobDep, body: ReplanRequest, org: OrgDep, settings: SettingsDep,
-               store: StoreDep, runner: RunnerDep, response: Response) -> dict[str, Any]:
-    """Apply the changes, re-solve with the job's plan as the reference (coverage first,
-    then as few changes as possible, then travel), and list what changed. The new plan is
-    stored as a new job whose `parent` is this one."""
+               store: StoreDep, runner: RunnerDep, response: Response) -> Any:
+    """Apply the changes and re-solve with the job's plan as the reference (SPEC
+    "Replanning": coverage first, then as few changes as possible, then fill and travel),
+    searching outward from what the changes touched. With `wait` (default) the answer is the
+    new plan and the list of what changed; with `wait: false` a job (202) that reports
+    progress and events and can be stopped like any other. Either way the new plan is stored
+    as a job whose `parent` is this one."""
     old_plan_doc = job.plan
     if job.state not in FINAL_STATES or job.state == "failed" or old_plan_doc is None:
         raise HTTPException(status.HTTP_409_CONFLICT,
                             f"job {job.id} is {job.state}; replan needs a finished job with a "
                             "plan")
+    if old_plan_doc.get("status") == "infeasible":
+        raise HTTPException(status.HTTP_409_CONFLICT,
+                            f"job {job.id}'s plan is infeasible; fix its pins and solve again")
     if len(body.changes) > settings.max_changes:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
                             f"{len(body.changes)} changes, above the limit "
                             f"max_changes={settings.max_changes}")
-    old_problem = parse_problem(job.problem)
-    old_plan = parse_plan(old_plan_doc, old_problem)
-    try:
-        doc, dropped = replan.apply_changes(job.problem, body.changes)
-        problem = parse_problem(doc)
-    except InputError as err:
-        path = err.path if err.path.startswith("changes") else "changes"
-        msg = err.message if path != "changes" else f"after the changes, {err}"
-        raise_input_error(path, msg)
-    limits.check_entities(problem, settings)
-    seconds = limits.time_limit(body.time_limit, settings.max_sync_time_limit,
-                                settings.max_sync_time_limit, "max_sync_time_limit")
+    rp = replan.prepare(job, body.changes)
+    limits.check_entities(rp.problem, settings)
+    if body.wait:
+        seconds = limits.time_limit(body.time_limit, settings.default_replan_time_limit,
+                                    settings.max_replan_time_limit, "max_replan_time_limit")
+    else:
+        seconds = limits.time_limit(body.time_limit, settings.default_replan_time_limit,
+                                    settings.max_job_time_limit, "max_job_time_limit")
     changes = [c.model_dump(mode="json", exclude_none=True) for c in body.changes]
-    row = store.create_job(org, doc, seconds, body.seed, parent_id=job.id, changes=changes)
-    params = SolveParams(time_limit=seconds, seed=body.seed, workers=settings.solver_workers,
-                         reference=replan.restrict_plan(old_plan, problem), progress_plans=True)
+    row = store.create_job(org, rp.doc, seconds, body.seed, parent_id=job.id, changes=changes)
+    params = rp.params(seconds, body.seed, settings.solver_workers)
+    response.headers["Location"] = f"/v1/jobs/{row.id}"
     try:
-        runner.run_here(row.id, problem, params)
+        if not body.wait:
+            runner.submit(row.id, rp.problem, params)
+            response.status_code = status.HTTP_202_ACCEPTED
+            return job_status(row)
+        runner.run_here(row.id, rp.problem, params)
     except RunnerClosed as err:
         store.finish(row.id, "interrupted", error=str(err))
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(err)) from None
@@ -241,9 +250,24 @@ def replan_job(job: JobDep, body: ReplanRequest, org: OrgDep, settings: Settings
     if done.plan is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
                             f"replan job {row.id} ended {done.state} without a plan: {done.error}")
-    new_plan = parse_plan(done.plan, problem)
-    response.headers["Location"] = f"/v1/jobs/{row.id}"
+    new_plan = parse_plan(done.plan, rp.problem)
     return {
         "job": job_status(done), "plan": done.plan,
-        "changes": replan.diff_plans(old_plan, new_plan, old_problem, problem, dropped),
+        "changes": diff_plans(rp.old_plan, new_plan, rp.old_problem, rp.problem, rp.dropped),
     }
+
+
+@router.get("/{job_id}/changes", response_model=PlanChanges,
+            responses={**JOB_ERRORS, 409: {"model": Message,
+                                           "description": "not a replan, or no plan yet"}},
+            summary="What a replan job's plan changed against its parent's plan")
+def job_changes(job: JobDep, org: OrgDep, store: StoreDep) -> dict[str, Any]:
+    """The same list a waiting replan answers with, for the job's plan as it stands (the
+    best so far while it runs, then the final one)."""
+    parent = store.get(job.parent_id, org) if job.parent_id else None
+    if parent is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"job {job.id} is not a replan")
+    diff = replan.diff_against_parent(parent, job)
+    if diff is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"job {job.id} has no plan yet")
+    return diff
