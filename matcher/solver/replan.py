@@ -177,7 +177,8 @@ def replan(problem: Problem, params: SolveParams, progress: ProgressCallback | N
                 break
             hood = wider
     sol = search.cur
-    fair_bound = None if fair is None else Fraction(1)
+    # Fairness is proven only when the neighbourhood was the whole problem.
+    fair_bound = None if fair is None or search.proven_all else Fraction(1)
     plan = core._plan(problem, cand, sol.met, sol.v, sol.u, sol.g, search.proven_all,
                       bound, None, fair_bound, possible)
     n_changes = changes_between(ref, sol)
