@@ -314,3 +314,107 @@ def cli_problems(case: FuzzCase, o: Outcome) -> list[str]:
 def check_cli_outcome(case: FuzzCase, outcome: Outcome) -> None:
     bad = cli_problems(case, outcome)
     assert not bad, f"{case.ops}: {bad}\nstderr: {outcome.stderr[:2000]}"
+
+
+# --- the HTTP API ----------------------------------------------------------------------------
+
+CONTENT_TYPES = ["text/plain", "application/x-www-form-urlencoded", "", "application/xml",
+                 "application/json; charset=latin-1", "application/problem+json"]
+ODD_IDS = ["x", "\x00", "%00", "%ED%A0%80", "..", "%2e%2e", "a" * 5000, "1" * 30, "\u00b2",
+           "%F0%9F%98%80", "' OR 1=1 --"]
+
+
+def _changes(problem: dict[str, Any], rng: random.Random) -> list[dict[str, Any]]:
+    """One to three valid replan changes for a conformance problem."""
+    need = {**copy.deepcopy(rng.choice(problem["needs"])), "id": f"n-new-{rng.randrange(99)}"}
+    vol = {**copy.deepcopy(rng.choice(problem["volunteers"])), "id": "v-new"}
+    venue = {**copy.deepcopy(rng.choice(problem["venues"])), "id": "u-new"}
+    fund = {**copy.deepcopy(rng.choice(problem["funds"])), "id": "f-new"}
+    options = [
+        {"op": "withdraw_volunteer", "volunteer": rng.choice(problem["volunteers"])["id"]},
+        {"op": "close_venue", "venue": rng.choice(problem["venues"])["id"]},
+        {"op": "cancel_need", "need": rng.choice(problem["needs"])["id"]},
+        {"op": "grow_fund", "fund": rng.choice(problem["funds"])["id"],
+         "amount": rng.choice([1, 500, 10**12])},
+        {"op": "add_need", "need": need}, {"op": "add_volunteer", "volunteer": vol},
+        {"op": "add_venue", "venue": venue}, {"op": "add_fund", "fund": fund},
+    ]
+    return rng.sample(options, rng.choice([1, 1, 2, 3]))
+
+
+def api_request(rng: random.Random, finished_job: str) -> tuple[str, str, bytes,
+                                                                dict[str, Any], list[str]]:
+    """One request to the API: (method, path, body, headers, what was done)."""
+    problem, plan = copy.deepcopy(BASES["c01"])
+    need_ids = [n["id"] for n in problem["needs"]]
+    kind = rng.choice(["validate", "validate", "solve", "jobs", "replan", "recommend",
+                       "recommend_job", "get"])
+    ops = [kind]
+    headers: dict[str, Any] = {"content-type": "application/json"}
+    if kind == "get":
+        job = rng.choice([finished_job, rng.choice(ODD_IDS)])
+        path = rng.choice([f"/v1/jobs/{job}", f"/v1/jobs/{job}/plan", "/v1/jobs?limit=0",
+                           "/v1/jobs?state=nope", f"/v1/jobs?cursor={rng.choice(ODD_IDS)}",
+                           f"/v1/jobs?limit={rng.choice(['x', '1e3', '-1', '201', '9' * 30])}"])
+        if rng.random() < 0.3:
+            path = f"/v1/jobs/{finished_job}/events"
+            headers["Last-Event-ID"] = rng.choice(["\u00b2", "1" * 23, "9" * 5000, "-1", "2"]
+                                                  ).encode()
+        return "GET", path, b"", headers, ops + [path[:80]]
+    body: dict[str, Any]
+    if kind == "replan":
+        path = f"/v1/jobs/{finished_job}/replan"
+        body = {"changes": _changes(problem, rng), "time_limit": 0.5}
+    else:
+        case_problem, case_plan = problem, plan
+        if rng.random() < 0.85:
+            if rng.random() < 0.15:
+                ops.append(rename_id([case_problem, case_plan], rng))
+            else:
+                for _ in range(rng.choice([1, 1, 2])):
+                    target = case_plan if kind in ("validate", "recommend") and \
+                        rng.random() < 0.4 else case_problem
+                    ops.append(mutate_doc(target, rng, need_ids))
+        if kind == "validate":
+            path, body = "/v1/validate", {"problem": case_problem, "plan": case_plan}
+        elif kind == "solve":
+            path, body = "/v1/solve", {"problem": case_problem, "time_limit": 0.5}
+        elif kind == "jobs":
+            path, body = "/v1/jobs", {"problem": case_problem, "time_limit": 0.5}
+        elif kind == "recommend":
+            path, body = "/v1/recommend", {"problem": case_problem, "plan": case_plan,
+                                           "need": rng.choice(need_ids), "k": 2}
+        else:
+            path, body = "/v1/recommend", {"job": finished_job, "need": rng.choice(need_ids)}
+    if rng.random() < 0.3:  # the request's own fields: time_limit, seed, k, changes, ...
+        ops.append("body:" + mutate_doc(body, rng, need_ids))
+    text = _dumps(body)
+    if rng.random() < 0.1:
+        text, op = mutate_text(text, rng)
+        ops.append(f"text:{op}")
+    if rng.random() < 0.05:
+        headers["content-type"] = rng.choice(CONTENT_TYPES)
+        ops.append(f"content-type:{headers['content-type']}")
+    return "POST", path, text, headers, ops
+
+
+def api_problems(status: int, content_type: str, content: bytes) -> list[str]:
+    """What is wrong with a response (empty when it is a clean answer or a clean refusal)."""
+    if status >= 500:
+        return [f"{status}: {content[:500]!r}"]
+    bad: list[str] = []
+    if status >= 400 and status != 405:
+        if not content_type.startswith("application/json"):
+            bad.append(f"{status} with content-type {content_type!r}")
+        else:
+            detail = json.loads(content).get("detail")
+            if not detail:
+                bad.append(f"{status} without a detail")
+            elif status == 422 and not all("path" in d for d in detail):
+                bad.append(f"422 without a JSON path: {detail}")
+    return bad
+
+
+def check_api_response(ops: list[str], status: int, content_type: str, content: bytes) -> None:
+    bad = api_problems(status, content_type, content)
+    assert not bad, f"{ops}: {bad}"
