@@ -178,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     srv = sub.add_parser("serve", help="start the HTTP API with uvicorn")
     srv.add_argument("--host", default="127.0.0.1")
-    srv.add_argument("--port", type=int, default=8000)
+    srv.add_argument("--port", type=_int_in(0, 65535), default=8000)
     srv.set_defaults(func=_cmd_serve)
     return p
 

@@ -201,3 +201,10 @@ def test_the_fuzzer_reaches_every_outcome(tmp_path: Path) -> None:
         codes[command].add(outcome.code)
     assert 2 in codes["validate"] and 2 in codes["solve"]
     assert codes["validate"] & {0, 1} and 0 in codes["solve"]
+
+
+@pytest.mark.parametrize("port", ["70000", "-1", "http", "1e3"])
+def test_serve_refuses_a_bad_port(capsys: pytest.CaptureFixture[str], port: str) -> None:
+    with pytest.raises(SystemExit) as e:
+        main(["serve", "--port", port])
+    assert e.value.code == 2 and "argument --port" in capsys.readouterr().err
