@@ -39,7 +39,7 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "RESULTS.md"
 BEGIN, END = "<!-- load_api -->", "<!-- /load_api -->"
-KEY = "load-test-key"
+KEY = "load-test-key-0123456789abcdef0123456789"
 HEADERS = {"X-API-Key": KEY}
 
 TINY = {
@@ -156,7 +156,9 @@ def main() -> int:
     tmp = tempfile.mkdtemp(prefix="matcher-load-")
     env = {**os.environ, "MATCHER_DATABASE_URL": f"sqlite:///{tmp}/load.db",
            "MATCHER_API_KEYS": json.dumps({KEY: "load"}),
-           "MATCHER_MAX_SYNC_TIME_LIMIT": "30"}
+           "MATCHER_MAX_SYNC_TIME_LIMIT": "30",
+           # The load is the point here: one key from one address, far above the defaults.
+           "MATCHER_RATE_LIMIT_REQUESTS": ""}
     server = subprocess.Popen(
         [sys.executable, "-m", "matcher.cli", "serve", "--host", "127.0.0.1", "--port",
          str(port)], env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

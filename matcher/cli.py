@@ -1,5 +1,5 @@
 """The command line of SPEC: `matcher solve`, `matcher validate`, `matcher replan` and
-`matcher serve`."""
+`matcher serve` (and `matcher keys` for the API's keys)."""
 
 from __future__ import annotations
 
@@ -180,6 +180,10 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--host", default="127.0.0.1")
     srv.add_argument("--port", type=_int_in(0, 65535), default=8000)
     srv.set_defaults(func=_cmd_serve)
+
+    from matcher.api.keys_cli import add_arguments as add_keys_command
+
+    add_keys_command(sub)
     return p
 
 

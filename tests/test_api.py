@@ -38,6 +38,9 @@ def make_settings(tmp_path: Path, **kw: Any) -> Settings:
         "database_url": database_url_for(tmp_path), "api_keys": KEYS,
         "max_sync_time_limit": 5.0, "max_job_time_limit": 60.0, "default_job_time_limit": 5.0,
         "stop_wait_seconds": 30.0, "event_poll_seconds": 0.05,
+        # The tests' keys are short and their requests quick: production defaults are
+        # tested in test_api_auth.py.
+        "min_key_length": 5, "rate_limit_requests": "",
     }
     return Settings(**{**base, **kw})
 
@@ -124,6 +127,7 @@ def test_health_docs_and_openapi(client: TestClient) -> None:
 
 def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MATCHER_API_KEYS", '{"k1": "org1"}')
+    monkeypatch.setenv("MATCHER_MIN_KEY_LENGTH", "2")
     monkeypatch.setenv("MATCHER_MAX_ENTITIES", "7")
     monkeypatch.setenv("MATCHER_DATABASE_URL", "postgresql+psycopg://u@db/matcher")
     s = Settings()

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from matcher.api import errors
+from matcher.api.auth import Authenticator
 from matcher.api.cache import ParsedJobs
 from matcher.api.jobs import JobRunner
 from matcher.api.lease import Housekeeper
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = store
     app.state.runner = runner
     app.state.housekeeper = housekeeper
+    app.state.auth = Authenticator(settings, store)
     app.state.parsed_jobs = ParsedJobs()
     errors.install(app)
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import APIKeyHeader
 
+from matcher.api.auth import Authenticator
 from matcher.api.cache import ParsedJobs
 from matcher.api.jobs import JobRunner
 from matcher.api.settings import Settings
@@ -38,22 +39,23 @@ def get_parsed_jobs(request: Request) -> ParsedJobs:
     return cache
 
 
+def get_auth(request: Request) -> Authenticator:
+    auth: Authenticator = request.app.state.auth
+    return auth
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+AuthDep = Annotated[Authenticator, Depends(get_auth)]
 StoreDep = Annotated[Store, Depends(get_store)]
 RunnerDep = Annotated[JobRunner, Depends(get_runner)]
 ParsedJobsDep = Annotated[ParsedJobs, Depends(get_parsed_jobs)]
 
 
-def get_org(settings: SettingsDep, key: Annotated[str | None, Security(api_key_header)]) -> str:
-    """The organisation the API key belongs to; 401 without a valid key."""
-    org = settings.api_keys.get(key) if key else None
-    if org is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "missing API key (header X-API-Key)" if not key else "invalid API key",
-            headers={"WWW-Authenticate": "APIKey"},
-        )
-    return org
+def get_org(request: Request, auth: AuthDep,
+            key: Annotated[str | None, Security(api_key_header)]) -> str:
+    """The organisation the API key belongs to; 401 without a valid key, 429 over a rate
+    limit (per key and per client address)."""
+    return auth.authenticate(key, request.client.host if request.client else "unknown")
 
 
 OrgDep = Annotated[str, Depends(get_org)]

@@ -27,6 +27,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Message, "description": "no valid API key"},
     413: {"model": Message, "description": "request over a size limit"},
     422: {"model": ValidationErrors, "description": "bad input, with the JSON path"},
+    429: {"model": Message, "description": "over a rate limit or a daily quota; the header "
+          "Retry-After says when to try again"},
 }
 JOB_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Message, "description": "the body cannot be read (not UTF-8)"},

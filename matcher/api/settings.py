@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
     """Everything the API can be told from outside.
 
-    `api_keys` maps an API key to the organisation it belongs to, e.g.
-    ``MATCHER_API_KEYS='{"key1": "org1"}'``; with no keys configured every request is refused.
+    Keys are made with `matcher keys add ORG` and stored hashed in the database.
+    `api_keys` (``MATCHER_API_KEYS='{"key1": "org1"}'``) adds keys from the environment, for
+    development and tests only: they sit in plain text in the process's environment.
     """
 
     model_config = SettingsConfigDict(env_prefix="MATCHER_", frozen=True)
@@ -59,3 +60,42 @@ class Settings(BaseSettings):
         "outlines only), so the page never reaches a tile server it was not given"
     )
     tile_attribution: str = Field(default="", description="credit line shown under the tiles")
+
+    # --- keys, rate limits, quotas (see README, "Security") ---
+    min_key_length: int = Field(
+        default=32, ge=1, description="MATCHER_API_KEYS keys shorter than this are refused at "
+        "start (stored keys are 60 characters)"
+    )
+    rate_limit_requests: str = Field(
+        default="50/second;1500/minute", description="requests per API key and per client "
+        "address ('' for none), in the `limits` notation"
+    )
+    rate_limit_failures: str = Field(
+        default="10/minute;100/hour", description="failed authentications per client address "
+        "and per presented key id ('' for none)"
+    )
+    quota_jobs_per_day: int | None = Field(
+        default=None, ge=1, description="jobs (and replans) an organisation may submit per UTC "
+        "day; None for no quota"
+    )
+    quota_solver_seconds_per_day: float | None = Field(
+        default=None, gt=0, description="solver seconds an organisation may use per UTC day "
+        "(jobs, replans, /v1/solve); None for no quota"
+    )
+
+    @field_validator("rate_limit_requests", "rate_limit_failures")
+    @classmethod
+    def _rates(cls, text: str) -> str:
+        from matcher.api.ratelimit import parse_rates
+
+        parse_rates(text)  # a ValueError names what is wrong
+        return text
+
+    @model_validator(mode="after")
+    def _key_lengths(self) -> Settings:
+        for key, org in self.api_keys.items():
+            if len(key) < self.min_key_length:
+                raise ValueError(
+                    f"api_keys: a key of organisation {org!r} has {len(key)} characters, "
+                    f"fewer than min_key_length={self.min_key_length}")
+        return self

@@ -11,7 +11,7 @@ import anyio
 from fastapi import APIRouter, Header, HTTPException, Query, Response, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from matcher.api import limits, replan
+from matcher.api import limits, quotas, replan
 from matcher.api.deps import JobDep, OrgDep, RunnerDep, SettingsDep, StoreDep
 from matcher.api.errors import raise_input_error
 from matcher.api.jobs import RunnerClosed
@@ -63,6 +63,7 @@ def create_job(body: JobRequest, org: OrgDep, settings: SettingsDep, store: Stor
     limits.check_entities(body.problem, settings)
     seconds = limits.time_limit(body.time_limit, settings.default_job_time_limit,
                                 settings.max_job_time_limit, "max_job_time_limit")
+    quotas.admit(store, settings, org, seconds, job=True)
     doc = body.problem.model_dump(mode="json", exclude_none=True)
     row = store.create_job(org, doc, seconds, body.seed)
     params = SolveParams(time_limit=seconds, seed=body.seed, workers=settings.solver_workers,
@@ -232,6 +233,7 @@ def replan_job(job: JobDep, body: ReplanRequest, org: OrgDep, settings: Settings
     else:
         seconds = limits.time_limit(body.time_limit, settings.default_replan_time_limit,
                                     settings.max_job_time_limit, "max_job_time_limit")
+    quotas.admit(store, settings, org, seconds, job=True)
     changes = [c.model_dump(mode="json", exclude_none=True) for c in body.changes]
     row = store.create_job(org, rp.doc, seconds, body.seed, parent_id=job.id, changes=changes)
     params = rp.params(seconds, body.seed, settings.solver_workers)
