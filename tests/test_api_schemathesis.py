@@ -26,7 +26,7 @@ APP = create_app(Settings(
     max_sync_time_limit=0.3, max_job_time_limit=0.3, default_job_time_limit=0.2,
     max_entities=60, max_body_bytes=1_000_000, stop_wait_seconds=10.0,
     event_poll_seconds=0.02, workers=1, solver_workers=1, min_key_length=5,
-    rate_limit_requests="",
+    rate_limit_requests="", rate_limit_failures="",
 ))
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
