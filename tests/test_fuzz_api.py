@@ -33,7 +33,10 @@ def _settings(directory: Path) -> Settings:
     return Settings(database_url=f"sqlite:///{directory / 'api.db'}",
                     api_keys={KEY["X-API-Key"]: "org-fuzz"}, max_sync_time_limit=2.0,
                     max_job_time_limit=2.0, default_job_time_limit=1.0, stop_wait_seconds=30.0,
-                    event_poll_seconds=0.05)
+                    event_poll_seconds=0.05,
+                    # Thousands of requests, some keyless on purpose: no rate limits here
+                    # (tested in test_api_auth.py).
+                    min_key_length=5, rate_limit_requests="", rate_limit_failures="")
 
 
 @pytest.fixture(scope="module")
