@@ -16,7 +16,12 @@ from typing import Any
 
 import pytest
 
+import matcher.solver.core
 from matcher.model import Plan, Problem, parse_plan, parse_problem
+
+# A plan that fails the solver's own final check is a bug: in the test suite it raises
+# (`PlanCheckError`) instead of falling back quietly to a greedy plan.
+matcher.solver.core.STRICT = True
 
 REPO = Path(__file__).parents[1]
 CONFORMANCE_DIR = Path(__file__).parent / "data" / "conformance"

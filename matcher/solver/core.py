@@ -51,6 +51,9 @@ from matcher.solver.stages import SubOutcome, solve_subproblem
 I64 = NDArray[np.int64]
 BATCH_SIZE = 20_000  # small components are merged into models of about this many variables
 PARALLEL_MIN_SIZE = 5_000  # subproblems worth a worker process of their own
+# Raise on a plan that breaks a rule instead of falling back (the test suite sets it, see
+# tests/conftest.py; `SolveParams.strict` does the same per call).
+STRICT = False
 
 
 @dataclass
@@ -221,10 +224,12 @@ def solve(
     compiled = Compiled.build(problem)
     cand = generate(problem, compiled)
     phases["candidates"] = time.monotonic() - t0
-    # Keep back time for the plan and its explanations (about 1 s per 10,000 needs).
-    deadline = t0 + params.time_limit - min(0.2 * params.time_limit,
+    # Keep back time for the plan and its explanations (about 1 s per 10,000 needs) and for
+    # the final check (about 0.25 ms per assignment the roles could take).
+    slots = sum(r.count for n in problem.needs for r in n.roles) + len(problem.needs)
+    deadline = t0 + params.time_limit - min(0.25 * params.time_limit,
                                              0.05 + len(problem.needs) / 5_000
-                                             + 0.03 * params.time_limit)
+                                             + slots / 4_000 + 0.03 * params.time_limit)
     possible = cand.possible()
     pins = _map_pins(problem, cand, possible)
     if pins.broken:
@@ -315,7 +320,48 @@ def solve(
     plan = _plan(problem, cand, met, v_on, u_on, g_amt, proven, bound_cov,
                  fairness_value, fairness_bound, possible)
     phases["plan"] = time.monotonic() - t0 - sum(phases.values())
-    return _result(plan, t0, stage_results, tally, phases)
+    plan, check = _checked(problem, cand, plan, subs, outcomes, possible, bound_cov,
+                           params.strict or STRICT)
+    phases["check"] = time.monotonic() - t0 - sum(phases.values())
+    return _result(plan, t0, stage_results, tally, phases, check)
+
+
+class PlanCheckError(AssertionError):
+    """The solver built a plan that breaks a rule (a bug); raised in strict mode."""
+
+
+def _checked(
+    problem: Problem, cand: Candidates, plan: Plan,
+    subs: list[tuple[SubProblem, I64, I64, I64]], outcomes: dict[int, SubOutcome],
+    possible: NDArray[np.bool_], bound_cov: float, strict: bool,
+) -> tuple[Plan, dict[str, object]]:
+    """The plan checked by the validator before it is returned.
+
+    A broken rule is a solver bug: in strict mode (the test suite) it raises; otherwise the
+    plan falls back to the greedy starts of the subproblems (which keep every pin), checked
+    in turn, and `stats.check` says so. The bound stays the proven one; the status becomes
+    `feasible` (nothing is proven about the fallback).
+    """
+    from matcher.validate import validate
+
+    violations = validate(problem, plan)
+    if not violations:
+        return plan, {"valid": True}
+    messages = [str(v) for v in violations[:10]]
+    if strict:
+        raise PlanCheckError("the solver built an invalid plan:\n" + "\n".join(messages))
+    current = {i: out.fallback for i, out in outcomes.items() if out.fallback is not None}
+    fallback = _assemble(problem, cand, subs, current, possible, bound_cov)
+    if not validate(problem, fallback):
+        return fallback, {"valid": False, "violations": len(violations), "first": messages,
+                          "fallback": "greedy"}
+    # Should even that break a rule, no plan is returned as valid that is not.
+    pins = [(p, "no valid plan keeping every pin could be built (internal check failed)")
+            for p in range(len(problem.pins))]
+    last = (explain.infeasible_plan(problem, cand, pins) if pins else
+            _assemble(problem, cand, subs, {}, possible, bound_cov))
+    return last, {"valid": False, "violations": len(violations), "first": messages,
+                  "fallback": "infeasible" if pins else "empty"}
 
 
 def _run_all(
@@ -472,10 +518,10 @@ def _plan(
 
 def _result(
     plan: Plan, t0: float, stages: list[StageResult], tally: _Tally | None,
-    phases: dict[str, float] | None = None,
+    phases: dict[str, float] | None = None, check: dict[str, object] | None = None,
 ) -> SolveResult:
     seconds = time.monotonic() - t0
-    stats = {
+    stats: dict[str, object] = {
         "seconds": round(seconds, 3),
         "phases": {k: round(v, 3) for k, v in (phases or {}).items()},
         "stages": [
@@ -483,6 +529,8 @@ def _result(
              "seconds": round(s.seconds, 3)} for s in stages
         ],
     }
+    if check is not None:
+        stats["check"] = check
     plan = plan.model_copy(update={"stats": stats})
     return SolveResult(
         plan=plan,

@@ -100,6 +100,27 @@ class SubProblem:
             return changes
         raise ValueError(f"no integer stage {name!r}")
 
+    def stage_names(self) -> list[str]:
+        """The lexicographic stages of this subproblem, in SPEC's order."""
+        names = ["fairness"] if self.group is not None else []
+        names += ["coverage", "fill"]
+        if self.ref_v is not None:
+            names.append("stability")
+        return [*names, "travel"]
+
+    def rank(self, sol: Solution) -> tuple[Any, ...]:
+        """A solution's stage values in SPEC's order, each oriented so that larger is better:
+        of two valid solutions the one with the larger rank is lexicographically better."""
+        out: list[Any] = []
+        for name in self.stage_names():
+            if name == "fairness":
+                out.append(self.fairness_of(sol.met))
+            elif name in ("coverage", "fill"):
+                out.append(self.stage_value(name, sol))
+            else:
+                out.append(-self.stage_value(name, sol))
+        return tuple(out)
+
     def fairness_of(self, met: NDArray[np.bool_]) -> Fraction:
         """The exact fairness of a set of met needs (groups' totals are global)."""
         assert self.group is not None and self.group_total is not None
@@ -359,16 +380,17 @@ class MatchModel:
     # --- solving ------------------------------------------------------------------------------
 
     def set_hint(self, sol: Solution) -> None:
+        """The solution as CP-SAT's hint (written to the proto in bulk: per-variable calls
+        take seconds on models with hundreds of thousands of pairs)."""
         m = self.model
         m.clear_hints()
-        for lit, val in zip(self.met, sol.met.tolist(), strict=True):
-            m.add_hint(lit, bool(val))
-        for lit, val in zip(self.x, sol.v.tolist(), strict=True):
-            m.add_hint(lit, bool(val))
-        for lit, val in zip(self.y, sol.u.tolist(), strict=True):
-            m.add_hint(lit, bool(val))
-        for var, val in zip(self.g, sol.g.tolist(), strict=True):
-            m.add_hint(var, int(val))
+        if not hasattr(self, "_hint_vars"):
+            self._hint_vars = [v.index for v in (*self.met, *self.x, *self.y, *self.g)]
+        values = np.concatenate([sol.met.astype(np.int64), sol.v.astype(np.int64),
+                                 sol.u.astype(np.int64), sol.g.astype(np.int64)])
+        hint = m.proto.solution_hint
+        hint.vars.extend(self._hint_vars)
+        hint.values.extend(values.tolist())
 
     def read(self, solver: cp_model.CpSolver | cp_model.CpSolverSolutionCallback) -> Solution:
         val = solver.value if isinstance(solver, cp_model.CpSolver) else solver.value
@@ -409,8 +431,10 @@ def solve_stage(
     settings: StageSettings,
     on_solution: Callable[[float, float, Any], None] | None = None,
     stop: Any = None,
+    first_solution: bool = False,
 ) -> tuple[StageResult, Solution | None]:
-    """Optimise one stage; returns its result and the solution found, if any."""
+    """Optimise one stage; returns its result and the solution found, if any (with
+    `first_solution`, the first one found)."""
     model = mm.model
     if maximize:
         model.maximize(expr)
@@ -421,6 +445,7 @@ def solve_stage(
     prm.max_time_in_seconds = max(0.01, seconds)
     prm.random_seed = settings.seed
     prm.num_workers = settings.workers
+    prm.stop_after_first_solution = first_solution
     if settings.workers > 1:
         # Deterministic multi-threaded search: same seed and workers give the same plan.
         prm.interleave_search = True

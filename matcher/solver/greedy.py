@@ -7,72 +7,106 @@ own and gives the solver a first incumbent within milliseconds.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 
 from matcher.solver.cpsat import Solution, SubProblem
 
 
-def greedy(sp: SubProblem, order: list[int] | None = None) -> Solution:
-    """One greedy pass over needs in `order` (default: heaviest first), nearest first."""
-    n = len(sp.needs)
-    met = np.zeros(n, dtype=bool)
-    v_on = np.zeros(len(sp.v_vol), dtype=bool)
-    u_on = np.zeros(len(sp.u_venue), dtype=bool)
-    g = np.zeros(len(sp.f_fund), dtype=np.int64)
+class _Greedy:
+    """The greedy's state: who is busy when, what each fund has left; needs added one by one."""
 
-    v_by_need: dict[int, list[int]] = {}
-    for k, i in enumerate(sp.v_need.tolist()):
-        v_by_need.setdefault(i, []).append(k)  # pair arrays are sorted by (need, role, dist)
-    u_by_need: dict[int, list[int]] = {}
-    for k, i in enumerate(sp.u_need.tolist()):
-        u_by_need.setdefault(i, []).append(k)
-    f_by_need: dict[int, list[int]] = {}
-    for k, i in enumerate(sp.f_need.tolist()):
-        f_by_need.setdefault(i, []).append(k)
+    def __init__(self, sp: SubProblem, fixed: Solution | None = None):
+        self.sp = sp
+        n = len(sp.needs)
+        self.met = np.zeros(n, dtype=bool)
+        self.v_on = np.zeros(len(sp.v_vol), dtype=bool)
+        self.u_on = np.zeros(len(sp.u_venue), dtype=bool)
+        self.g = np.zeros(len(sp.f_fund), dtype=np.int64)
+        self.v_by_need: dict[int, list[int]] = {}
+        for k, i in enumerate(sp.v_need.tolist()):
+            self.v_by_need.setdefault(i, []).append(k)  # pairs sorted by (need, role, dist)
+        self.u_by_need: dict[int, list[int]] = {}
+        for k, i in enumerate(sp.u_need.tolist()):
+            self.u_by_need.setdefault(i, []).append(k)
+        self.f_by_need: dict[int, list[int]] = {}
+        for k, i in enumerate(sp.f_need.tolist()):
+            self.f_by_need.setdefault(i, []).append(k)
+        self.starts, self.ends = sp.start.tolist(), sp.end.tolist()
+        self.vol_busy: dict[int, list[tuple[int, int]]] = {}
+        self.vol_used_s: dict[int, int] = {}
+        self.venue_busy: dict[int, list[tuple[int, int]]] = {}
+        self.fund_left = dict(sp.fund_amount)
+        self.v_vol, self.v_role = sp.v_vol.tolist(), sp.v_role.tolist()
+        self.u_venue = sp.u_venue.tolist()
+        self.f_fund, self.f_cap = sp.f_fund.tolist(), sp.f_cap.tolist()
+        self.pin_groups: dict[int, list[tuple[int, ...]]] = {}
+        for pin_ks in sp.pin_v:
+            need_pins = self.pin_groups.setdefault(int(sp.v_need[pin_ks[0]]), [])
+            if pin_ks not in need_pins:
+                need_pins.append(pin_ks)
+        self.pin_u_of = {int(sp.u_need[k]): k for k in sp.pin_u}
+        self.pin_f = dict(sp.pin_f)
+        # Volunteers pinned elsewhere, by need: not to be taken for an overlapping need.
+        self.pinned_at: dict[int, list[int]] = {}
+        for pin_ks in sp.pin_v:
+            self.pinned_at.setdefault(self.v_vol[pin_ks[0]], []).append(int(sp.v_need[pin_ks[0]]))
+        if fixed is not None:
+            fv: dict[int, list[int]] = {}
+            for k in np.flatnonzero(fixed.v).tolist():
+                fv.setdefault(int(sp.v_need[k]), []).append(k)
+            fu = {int(sp.u_need[k]): k for k in np.flatnonzero(fixed.u).tolist()}
+            fg: dict[int, dict[int, int]] = {}
+            for k in np.flatnonzero(fixed.g > 0).tolist():
+                fg.setdefault(int(sp.f_need[k]), {})[k] = int(fixed.g[k])
+            for i in np.flatnonzero(fixed.met).tolist():
+                self._commit(i, fv.get(i, []), fu.get(i), fg.get(i, {}))
 
-    starts, ends = sp.start.tolist(), sp.end.tolist()
-    vol_busy: dict[int, list[tuple[int, int]]] = {}
-    vol_used_s: dict[int, int] = {}
-    venue_busy: dict[int, list[tuple[int, int]]] = {}
-    fund_left = dict(sp.fund_amount)
-    v_vol, v_role = sp.v_vol.tolist(), sp.v_role.tolist()
-    u_venue = sp.u_venue.tolist()
-    f_fund, f_cap = sp.f_fund.tolist(), sp.f_cap.tolist()
-
-    def free(busy: list[tuple[int, int]], s: int, e: int) -> bool:
+    def _free(self, busy: list[tuple[int, int]], s: int, e: int) -> bool:
         return all(not (s < be and bs < e) for bs, be in busy)
 
-    def vol_ok(v: int, s: int, e: int) -> bool:
-        cap = sp.vol_max_s.get(v)
-        if cap is not None and vol_used_s.get(v, 0) + (e - s) > cap:
+    def _vol_ok(self, v: int, s: int, e: int, i: int) -> bool:
+        cap = self.sp.vol_max_s.get(v)
+        if cap is not None and self.vol_used_s.get(v, 0) + (e - s) > cap:
             return False
-        return free(vol_busy.get(v, []), s, e)
+        if not self._free(self.vol_busy.get(v, []), s, e):
+            return False
+        # Keep a volunteer pinned to another, overlapping need for that need.
+        return all(n == i or self.met[n] or not (s < self.ends[n] and self.starts[n] < e)
+                   for n in self.pinned_at.get(v, []))
 
-    pinned = {int(sp.v_need[ks[0]]) for ks in sp.pin_v} | {int(sp.u_need[k]) for k in sp.pin_u}
-    pinned |= {int(sp.f_need[k]) for k, _ in sp.pin_f}
-    if order is None:
-        order = sorted(range(n), key=lambda i: (-int(sp.weight[i]), i))
-    order = sorted(order, key=lambda i: i not in pinned)  # stable: pinned needs first
-    pin_groups: dict[int, list[tuple[int, ...]]] = {}
-    for pin_ks in sp.pin_v:
-        need_pins = pin_groups.setdefault(int(sp.v_need[pin_ks[0]]), [])
-        if pin_ks not in need_pins:
-            need_pins.append(pin_ks)
-    pin_u_of = {int(sp.u_need[k]): k for k in sp.pin_u}
-    pin_f = dict(sp.pin_f)
-    for i in order:
-        s, e = starts[i], ends[i]
+    def _commit(self, i: int, chosen_v: list[int], chosen_u: int | None,
+                grants: dict[int, int]) -> None:
+        s, e = self.starts[i], self.ends[i]
+        self.met[i] = True
+        for k in chosen_v:
+            self.v_on[k] = True
+            self.vol_busy.setdefault(self.v_vol[k], []).append((s, e))
+            self.vol_used_s[self.v_vol[k]] = self.vol_used_s.get(self.v_vol[k], 0) + (e - s)
+        if chosen_u is not None:
+            self.u_on[chosen_u] = True
+            self.venue_busy.setdefault(self.u_venue[chosen_u], []).append((s, e))
+        for k, amt in grants.items():
+            self.g[k] = amt
+            self.fund_left[self.f_fund[k]] -= amt
+
+    def add(self, i: int) -> bool:
+        """Meet need `i` if its pins and minimums can be had now; True when it is met."""
+        sp = self.sp
+        if self.met[i]:
+            return True
+        s, e = self.starts[i], self.ends[i]
+        v_vol, v_role = self.v_vol, self.v_role
         chosen_v: list[int] = []
         used: set[int] = set()
-        ok = True
-        ks = v_by_need.get(i, [])
+        ks = self.v_by_need.get(i, [])
         # Pinned volunteers first (each in the role with room that misses the most), then
         # the nearest per role.
-        for group in pin_groups.get(i, []):
+        for group in self.pin_groups.get(i, []):
             v = v_vol[group[0]]
-            if v in used or not vol_ok(v, s, e):
-                ok = False
-                break
+            if v in used or not self._vol_ok(v, s, e, i):
+                return False
             best: tuple[tuple[int, int], int] | None = None
             for k in group:
                 j = v_role[k]
@@ -82,12 +116,9 @@ def greedy(sp: SubProblem, order: list[int] | None = None) -> Solution:
                     if best is None or key > best[0]:
                         best = (key, k)
             if best is None:
-                ok = False
-                break
+                return False
             chosen_v.append(best[1])
             used.add(v)
-        if not ok:
-            continue
         for j, lo in enumerate(sp.role_min[i]):
             have = sum(1 for k in chosen_v if v_role[k] == j)
             for k in ks:
@@ -95,82 +126,133 @@ def greedy(sp: SubProblem, order: list[int] | None = None) -> Solution:
                     break
                 if v_role[k] != j or k in chosen_v or v_vol[k] in used:
                     continue
-                if vol_ok(v_vol[k], s, e):
+                if self._vol_ok(v_vol[k], s, e, i):
                     chosen_v.append(k)
                     used.add(v_vol[k])
                     have += 1
             if have < lo:
-                ok = False
-                break
-        if not ok:
-            continue
+                return False
         chosen_u: int | None = None
         if sp.asks_venue[i]:
-            options = [pin_u_of[i]] if i in pin_u_of else u_by_need.get(i, [])
+            options = [self.pin_u_of[i]] if i in self.pin_u_of else self.u_by_need.get(i, [])
             for k in options:
-                if free(venue_busy.get(u_venue[k], []), s, e):
+                if self._free(self.venue_busy.get(self.u_venue[k], []), s, e):
                     chosen_u = k
                     break
             if chosen_u is None:
-                continue
+                return False
         grants: dict[int, int] = {}
         need_f = int(sp.funding[i])
         if need_f > 0:
-            fk = f_by_need.get(i, [])
+            fk = self.f_by_need.get(i, [])
+            left = self.fund_left
             for k in fk:
-                if k in pin_f:
-                    amt = pin_f[k]
-                    if fund_left[f_fund[k]] < amt or amt > need_f:
-                        ok = False
-                        break
+                if k in self.pin_f:
+                    amt = self.pin_f[k]
+                    if left[self.f_fund[k]] < amt or amt > need_f:
+                        return False
                     grants[k] = amt
-            if not ok:
-                continue
             rest = need_f - sum(grants.values())
-            for k in sorted(fk, key=lambda k: (-fund_left[f_fund[k]], k)):
+            for k in sorted(fk, key=lambda k: (-left[self.f_fund[k]], k)):
                 if rest <= 0:
                     break
                 if k in grants:
                     continue
-                amt = min(rest, f_cap[k], fund_left[f_fund[k]])
+                amt = min(rest, self.f_cap[k], left[self.f_fund[k]])
                 if amt > 0:
                     grants[k] = amt
                     rest -= amt
             if rest != 0:
-                continue
-        # Commit.
-        met[i] = True
-        for k in chosen_v:
-            v_on[k] = True
-            vol_busy.setdefault(v_vol[k], []).append((s, e))
-            vol_used_s[v_vol[k]] = vol_used_s.get(v_vol[k], 0) + (e - s)
-        if chosen_u is not None:
-            u_on[chosen_u] = True
-            venue_busy.setdefault(u_venue[chosen_u], []).append((s, e))
-        for k, amt in grants.items():
-            g[k] = amt
-            fund_left[f_fund[k]] -= amt
+                return False
+        self._commit(i, chosen_v, chosen_u, grants)
+        return True
 
-    # Fill: extra volunteers up to each role's count on met needs, heaviest needs first.
+    def fill(self, order: list[int]) -> None:
+        """Extra volunteers up to each role's count on met needs, in `order`."""
+        sp = self.sp
+        v_vol, v_role = self.v_vol, self.v_role
+        for i in order:
+            if not self.met[i]:
+                continue
+            s, e = self.starts[i], self.ends[i]
+            pairs = self.v_by_need.get(i, [])
+            used = {v_vol[k] for k in pairs if self.v_on[k]}
+            for j, hi in enumerate(sp.role_count[i]):
+                have = sum(1 for k in pairs if self.v_on[k] and v_role[k] == j)
+                for k in pairs:
+                    if have >= hi:
+                        break
+                    if v_role[k] != j or self.v_on[k] or v_vol[k] in used:
+                        continue
+                    if self._vol_ok(v_vol[k], s, e, i):
+                        self.v_on[k] = True
+                        used.add(v_vol[k])
+                        self.vol_busy.setdefault(v_vol[k], []).append((s, e))
+                        self.vol_used_s[v_vol[k]] = self.vol_used_s.get(v_vol[k], 0) + (e - s)
+                        have += 1
+
+    def solution(self) -> Solution:
+        return Solution(met=self.met.copy(), v=self.v_on.copy(), u=self.u_on.copy(),
+                        g=self.g.copy())
+
+
+def _pinned_needs(sp: SubProblem) -> set[int]:
+    pinned = {int(sp.v_need[ks[0]]) for ks in sp.pin_v} | {int(sp.u_need[k]) for k in sp.pin_u}
+    return pinned | {int(sp.f_need[k]) for k, _ in sp.pin_f}
+
+
+def greedy(sp: SubProblem, order: list[int] | None = None,
+           fixed: Solution | None = None) -> Solution:
+    """One greedy pass over needs in `order` (default: heaviest first), nearest first.
+
+    With `fixed`, the needs it meets stay as they are and the rest is added around them.
+    """
+    n = len(sp.needs)
+    state = _Greedy(sp, fixed)
+    pinned = _pinned_needs(sp)
+    if order is None:
+        order = sorted(range(n), key=lambda i: (-int(sp.weight[i]), i))
+    order = sorted(order, key=lambda i: i not in pinned)  # stable: pinned needs first
     for i in order:
-        if not met[i]:
-            continue
-        s, e = starts[i], ends[i]
-        used = {v_vol[k] for k in v_by_need.get(i, []) if v_on[k]}
-        for j, hi in enumerate(sp.role_count[i]):
-            have = sum(1 for k in v_by_need.get(i, []) if v_on[k] and v_role[k] == j)
-            for k in v_by_need.get(i, []):
-                if have >= hi:
-                    break
-                if v_role[k] != j or v_on[k] or v_vol[k] in used:
-                    continue
-                if vol_ok(v_vol[k], s, e):
-                    v_on[k] = True
-                    used.add(v_vol[k])
-                    vol_busy.setdefault(v_vol[k], []).append((s, e))
-                    vol_used_s[v_vol[k]] = vol_used_s.get(v_vol[k], 0) + (e - s)
-                    have += 1
-    return Solution(met=met, v=v_on, u=u_on, g=g)
+        state.add(i)
+    state.fill(order)
+    return state.solution()
+
+
+def fair_greedy(sp: SubProblem, fixed: Solution | None = None) -> Solution:
+    """Greedy for fairness: always the group with the smallest met share next, its heaviest
+    need not yet tried (pinned needs first), then coverage with what is left."""
+    assert sp.group is not None and sp.group_total is not None
+    state = _Greedy(sp, fixed)
+    n = len(sp.needs)
+    pinned = _pinned_needs(sp)
+    for i in sorted(pinned):
+        state.add(i)
+    totals = sp.group_total
+    got = dict.fromkeys(totals, 0)
+    for i in np.flatnonzero(state.met).tolist():
+        got[int(sp.group[i])] += int(sp.weight[i])
+    queue: dict[int, list[int]] = {}
+    for i in sorted(range(n), key=lambda i: (-int(sp.weight[i]), i)):
+        if not state.met[i]:
+            queue.setdefault(int(sp.group[i]), []).append(i)
+    import heapq
+
+    heap = [(Fraction(got[g], totals[g]), g) for g in queue]
+    heapq.heapify(heap)
+    while heap:
+        _, g = heapq.heappop(heap)
+        todo = queue[g]
+        while todo:
+            i = todo.pop(0)
+            if state.add(i):
+                got[g] += int(sp.weight[i])
+                break
+        if todo:
+            heapq.heappush(heap, (Fraction(got[g], totals[g]), g))
+    order = sorted(range(n), key=lambda i: (-int(sp.weight[i]), i))
+    state.fill(order)
+    return state.solution()
 
 
 def _cost_order(sp: SubProblem) -> list[int]:
@@ -194,15 +276,11 @@ def _scarce_order(sp: SubProblem) -> list[int]:
     return sorted(range(n), key=lambda i: (-int(sp.weight[i]), int(cands[i]), i))
 
 
-def best_greedy(sp: SubProblem) -> Solution:
-    """The best of a few greedy orders, by (coverage, fill, -travel)."""
-    best: Solution | None = None
-    best_key: tuple[int, int, int] | None = None
-    for order in (None, _cost_order(sp), _scarce_order(sp)):
-        sol = greedy(sp, order=order)
-        key = (sp.stage_value("coverage", sol), sp.stage_value("fill", sol),
-               -sp.stage_value("travel", sol))
-        if best_key is None or key > best_key:
-            best, best_key = sol, key
-    assert best is not None
-    return best
+def best_greedy(sp: SubProblem, fixed: Solution | None = None) -> Solution:
+    """The best of a few greedy orders (a fairness-first one too when fairness is asked
+    for), compared stage by stage in SPEC's order (`SubProblem.rank`)."""
+    cands = [greedy(sp, order=order, fixed=fixed)
+             for order in (None, _cost_order(sp), _scarce_order(sp))]
+    if sp.group is not None:
+        cands.append(fair_greedy(sp, fixed=fixed))
+    return max(cands, key=sp.rank)

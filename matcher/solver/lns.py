@@ -237,6 +237,7 @@ def solve_large(
     """LP bound, an LP-guided greedy start, then neighbourhood search, within `seconds`."""
     from matcher.solver import lp
     from matcher.solver.greedy import greedy
+    from matcher.solver.stages import keeps_pins
 
     t0 = time.monotonic()
     end = t0 + seconds
@@ -250,7 +251,7 @@ def solve_large(
         order = sorted(range(len(sp.needs)), key=lambda i: (-round(float(m_lp[i]), 6),
                                                              -int(sp.weight[i]), i))
         guided = greedy(sp, order=order)
-        if _better(sp, guided, best):
+        if keeps_pins(sp, guided) and _better(sp, guided, best):
             best = guided
     report(sp.stage_value("coverage", best), bound, best)
     clusters = time_clusters(sp)

@@ -157,13 +157,13 @@ def matrices(sp: SubProblem, link_pairs: bool = True) -> Matrices:
 
 
 def coverage_bound(
-    sp: SubProblem, time_limit: float
+    sp: SubProblem, time_limit: float, mx: Matrices | None = None
 ) -> tuple[float, NDArray[np.float64]] | None:
     """The LP bound on coverage with the LP's `met` values, or None when HiGHS does not
     finish in `time_limit`."""
     # Without the pair-to-need rows: a fifth of the memory on city-size components, and
     # the roles' count rows already tie pairs to their need.
-    mx = matrices(sp, link_pairs=False)
+    mx = mx if mx is not None else matrices(sp, link_pairs=False)
     n = mx.n
     c = np.zeros(mx.total)
     c[:n] = -sp.weight.astype(np.float64)
@@ -174,3 +174,39 @@ def coverage_bound(
         return None
     # The dual bound of a solved LP equals its optimum; round down only past float noise.
     return float(np.floor(-res.fun + 1e-6)), res.x[:n]
+
+
+def fairness_bound(sp: SubProblem, time_limit: float, mx: Matrices | None = None
+                   ) -> float | None:
+    """The LP bound on fairness: the largest t with every group's met weight at least
+    t times its total, over the relaxation; None when HiGHS does not finish in time."""
+    assert sp.group is not None and sp.group_total is not None
+    from scipy.sparse import hstack, vstack
+
+    mx = mx if mx is not None else matrices(sp, link_pairs=False)
+    gids = sorted(sp.group_total)
+    row_of = {g: k for k, g in enumerate(gids)}
+    rows = np.array([row_of[int(g)] for g in sp.group], dtype=np.int64)
+    a_met = coo_matrix((-sp.weight.astype(np.float64), (rows, np.arange(mx.n))),
+                       shape=(len(gids), mx.total))
+    a_t = coo_matrix(np.array([[float(sp.group_total[g])] for g in gids]))
+    a_fair = hstack([a_met, a_t])
+    blocks = [a_fair]
+    b = [np.zeros(len(gids))]
+    if mx.a_ub is not None:
+        blocks.insert(0, hstack([mx.a_ub, coo_matrix((mx.a_ub.shape[0], 1))]))
+        b.insert(0, mx.b_ub)
+    a_ub = vstack(blocks).tocsr()
+    a_eq = None
+    if mx.a_eq is not None:
+        a_eq = hstack([mx.a_eq, coo_matrix((mx.a_eq.shape[0], 1))]).tocsr()
+    c = np.zeros(mx.total + 1)
+    c[-1] = -1.0
+    bounds = np.stack([np.zeros(mx.total + 1), np.r_[mx.upper, 1.0]], axis=1)
+    res = linprog(c, A_ub=a_ub, b_ub=np.concatenate(b), A_eq=a_eq, b_eq=mx.b_eq,
+                  bounds=bounds, method="highs-ds",
+                  options={"time_limit": max(0.1, time_limit), "presolve": PRESOLVE})
+    if res.status != 0:
+        return None
+    # Above the LP optimum by more than float noise: still a proven bound.
+    return min(1.0, float(-res.fun) + 1e-7)

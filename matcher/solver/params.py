@@ -27,7 +27,9 @@ class SolveParams:
     - `changed`: ids of the needs, volunteers, venues and funds the change added or changed,
       when the caller knows them (saves comparing every entity of the two problems);
     - `progress_plans`: attach the incumbent plan to progress reports (costs time on big
-      problems; the API's job store wants it).
+      problems; the API's job store wants it);
+    - `strict`: a plan that fails the final check raises instead of falling back to the
+      best valid plan held (for tests).
     """
 
     time_limit: float = 60.0
@@ -40,6 +42,7 @@ class SolveParams:
     changed: frozenset[str] | None = None
     progress_plans: bool = False
     log_search: bool = False
+    strict: bool = False
 
     def __post_init__(self) -> None:
         if not 0 < self.time_limit <= MAX_TIME_LIMIT_S:

@@ -15,6 +15,7 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from matcher.solver.cpsat import (
     MatchModel,
@@ -24,14 +25,19 @@ from matcher.solver.cpsat import (
     SubProblem,
     solve_stage,
 )
-from matcher.solver.greedy import best_greedy
+from matcher.solver.greedy import best_greedy, greedy
 
 # Components with more pairs than this go to the LP bound and neighbourhood search: one
 # CP-SAT model of them spends a minute in presolve alone.
 LARGE_PAIRS = 60_000
 
 MIP_SHARE = 0.8  # of a subproblem's time, for HiGHS; CP-SAT finishes what it leaves
-LP_BOUND_PAIRS = 5_000  # above this, an LP bound first (cheap next to the CP-SAT search)
+LP_BOUND_PAIRS = 5_000
+# Of the time left after HiGHS, the share kept for the neighbourhood search when the exact
+# stages do not finish (they stop early; what they leave unused goes to the search too).
+SEARCH_SHARE = 0.4  # above this, an LP bound first (cheap next to the CP-SAT search)
+
+I64 = NDArray[np.int64]
 
 # (stage, coverage, bound, incumbent or None); the incumbent only when asked for.
 Report = Callable[[str, int, float | None, Solution | None], None]
@@ -43,6 +49,8 @@ class SubOutcome:
     solution: Solution | None
     fairness: tuple[Fraction, Fraction] | None  # (value, bound)
     coverage_bound: float
+    # The greedy start (keeping every pin): the fallback should the final check fail.
+    fallback: Solution | None = None
 
 
 def keeps_pins(sp: SubProblem, sol: Solution) -> bool:
@@ -52,8 +60,51 @@ def keeps_pins(sp: SubProblem, sol: Solution) -> bool:
 
 
 def is_large(sp: SubProblem) -> bool:
-    return (len(sp.v_vol) + len(sp.u_venue) + len(sp.f_fund) > LARGE_PAIRS
-            and sp.group is None and sp.ref_v is None)
+    return len(sp.v_vol) + len(sp.u_venue) + len(sp.f_fund) > LARGE_PAIRS and sp.ref_v is None
+
+
+def pinned_needs(sp: SubProblem) -> I64:
+    """Local indices of the needs a pin names (rule 14: each must be met)."""
+    pinned = {int(sp.v_need[ks[0]]) for ks in sp.pin_v} | {int(sp.u_need[k]) for k in sp.pin_u}
+    pinned |= {int(sp.f_need[k]) for k, _ in sp.pin_f}
+    return np.array(sorted(pinned), dtype=np.int64)
+
+
+def empty_solution(sp: SubProblem) -> Solution:
+    return Solution(np.zeros(len(sp.needs), dtype=bool), np.zeros(len(sp.v_vol), dtype=bool),
+                    np.zeros(len(sp.u_venue), dtype=bool), np.zeros(len(sp.f_fund), dtype=np.int64))
+
+
+def pinned_part(sp: SubProblem) -> tuple[SubProblem, I64, I64, I64]:
+    """The subproblem over the pinned needs alone, with every pin (in the same order)."""
+    from matcher.solver.lns import restrict
+
+    return restrict(sp, pinned_needs(sp), empty_solution(sp), relax=False)
+
+
+def pins_first(
+    sp: SubProblem, seconds: float, settings: StageSettings, stop: Any = None
+) -> tuple[str, Solution | None, float]:
+    """A solution meeting the pinned needs alone, with every pin: an exact model over the
+    pinned needs only (small next to the whole), so it is found in the first seconds at any
+    size. Returns (status, solution over `sp` or None, seconds): "infeasible" is proven
+    (no plan keeps every pin, since the other needs could all stay unmet)."""
+    t0 = time.monotonic()
+    sub, vk, uk, fk = pinned_part(sp)
+    mm = MatchModel(sub)
+    for lit in mm.met:
+        mm.model.add(lit == 1)
+    mm.set_hint(greedy(sub))
+    res, sol = solve_stage(mm, "pins", mm.travel(), False, seconds, settings, None, stop,
+                           first_solution=True)
+    if sol is None:
+        return res.status, None, time.monotonic() - t0
+    out = empty_solution(sp)
+    out.met[pinned_needs(sp)] = sol.met
+    out.v[vk] = sol.v
+    out.u[uk] = sol.u
+    out.g[fk] = sol.g
+    return "feasible", out, time.monotonic() - t0
 
 
 def solve_subproblem(
@@ -67,6 +118,8 @@ def solve_subproblem(
     """The lexicographic stages on one subproblem within `seconds`.
 
     `report` hears of every improvement; with `with_solutions` it gets the incumbent too.
+    The solution returned is never lexicographically worse (`SubProblem.rank`) than any
+    valid solution held on the way, the greedy start included.
     """
     end = time.monotonic() + seconds
 
@@ -75,23 +128,129 @@ def solve_subproblem(
             report(stage, value, bound, sol if with_solutions else None)
 
     warm = best_greedy(sp)
-    best: Solution | None = warm if keeps_pins(sp, warm) else None
-    if best is not None:
-        tell("greedy", sp.stage_value("coverage", best), None, best)
-    if is_large(sp) and best is not None:
+    pre: list[StageResult] = []
+    if not keeps_pins(sp, warm):
+        # The greedy could not keep every pin: the pinned needs alone, exactly, first.
+        status, pinned, took = pins_first(sp, max(0.0, end - time.monotonic()), settings, stop)
+        pre.append(StageResult("pins", status if pinned is None else "feasible",
+                               None, None, took))
+        if pinned is None:
+            return SubOutcome(pre, None, None, float(sp.max_coverage()))
+        warm = best_greedy(sp, fixed=pinned)
+        if not keeps_pins(sp, warm):  # cannot happen: the greedy keeps what is fixed
+            warm = pinned
+    best: Solution = warm
+    tell("greedy", sp.stage_value("coverage", best), None, best)
+    if is_large(sp) and sp.group is not None:
+        out = _large_fair(sp, warm, end, settings, tell, stop)
+        out.results[:0] = pre
+    elif is_large(sp):
         from matcher.solver import lns
 
         results, sol, bound = lns.solve_large(
             sp, best, max(0.0, end - time.monotonic()), settings,
             lambda value, b, sol: tell("coverage", value, b, sol), stop)
-        return SubOutcome(results, sol, None, bound)
-    return _exact(sp, warm, best, end, settings, tell, stop, with_solutions)
+        out = _search(sp, sol, pre + results, None, bound, end, settings, tell, stop)
+    else:
+        out = _exact(sp, warm, end, settings, tell, stop, with_solutions)
+        out.results[:0] = pre
+    out.fallback = warm
+    if out.solution is None or sp.rank(warm) > sp.rank(out.solution):
+        # Never behind the greedy start (a stage may end with a worse incumbent than its
+        # hint when it runs out of time).
+        out.solution = warm
+        out.results.append(StageResult("greedy", "feasible", None, None, 0.0))
+        if sp.group is not None:
+            achieved = sp.fairness_of(warm.met)
+            bound_f = out.fairness[1] if out.fairness is not None else Fraction(1)
+            out.fairness = (achieved, max(achieved, bound_f))
+    return out
+
+
+def _large_fair(
+    sp: SubProblem, warm: Solution, end: float, settings: StageSettings, tell: Report,
+    stop: Any,
+) -> SubOutcome:
+    """Fairness on a component too big for one exact model: LP bounds on fairness and
+    coverage, the fairness-first greedy start, then neighbourhood search under per-group
+    floors (each group keeps at least the current smallest share)."""
+    from matcher.solver import lp, search
+
+    t0 = time.monotonic()
+    left = max(0.0, end - t0)
+    # HiGHS cannot be interrupted: with a stop flag keep each LP short.
+    cap = 0.25 * left if stop is None else min(0.25 * left, 20.0)
+    # Every group's share is at most the weight of its needs that could be met at all; the
+    # LP only when that does not already prove the greedy's fairness.
+    mx = lp.matrices(sp, link_pairs=False)  # one build for both LPs (seconds at this size)
+    top = _share_bound(sp)
+    if sp.fairness_of(warm.met) < top:
+        f_bound = lp.fairness_bound(sp, cap, mx)
+        if f_bound is not None:
+            top = min(top, Fraction(f_bound))
+    relaxed = lp.coverage_bound(sp, min(cap, max(0.0, end - time.monotonic()) * 0.25), mx)
+    cov_bound = relaxed[0] if relaxed is not None else float(sp.max_coverage())
+    tell("coverage", sp.stage_value("coverage", warm), cov_bound, warm)
+    took_lp = time.monotonic() - t0
+    best, _gains = search.improve(
+        sp, warm, end, settings,
+        lambda s: tell("neighbourhood", sp.stage_value("coverage", s), cov_bound, s), stop)
+    achieved = sp.fairness_of(best.met)
+    top = max(achieved, top)
+    assert sp.group_total is not None
+    # Any better fairness is at least the next fraction above `achieved` in every group.
+    nxt = min(Fraction(int(achieved * t) + 1, t) for t in sp.group_total.values())
+    if top < nxt:
+        top = achieved
+    took = time.monotonic() - t0
+    cov = sp.stage_value("coverage", best)
+    results = [
+        StageResult("fairness", "optimal" if achieved >= top else "feasible", float(achieved),
+                    float(top), took_lp),
+        StageResult("coverage", "optimal" if cov >= cov_bound else "feasible", float(cov),
+                    cov_bound, took),
+        StageResult("fill", "feasible", float(sp.stage_value("fill", best)), None, 0.0),
+        StageResult("travel", "feasible", float(sp.stage_value("travel", best)), None, 0.0),
+    ]
+    return SubOutcome(results, best, (achieved, top), cov_bound)
+
+
+def _share_bound(sp: SubProblem) -> Fraction:
+    """The smallest, over the groups, of the weight of the group's needs in this
+    subproblem over its total: no plan's fairness exceeds it."""
+    assert sp.group is not None and sp.group_total is not None
+    have = dict.fromkeys(sp.group_total, 0)
+    for g, w in zip(sp.group.tolist(), sp.weight.tolist()):
+        have[g] += w
+    return min(Fraction(have[g], t) for g, t in sp.group_total.items())
+
+
+def _accept_mip(sp: SubProblem, results: list[StageResult], mip: Solution,
+                best: Solution) -> list[StageResult]:
+    """The leading MIP stages to hold: proven ones, and unproven ones only while the MIP's
+    solution is not behind `best` there (HiGHS out of time may hold a poor incumbent)."""
+    mine, theirs = sp.rank(mip), sp.rank(best)
+    names = sp.stage_names()
+    out: list[StageResult] = []
+    for r in results:
+        if r.status not in ("optimal", "feasible") or r.name not in names:
+            break
+        k = names.index(r.name)
+        if r.status == "feasible" and mine[k] < theirs[k]:
+            break
+        out.append(r)
+        if mine[k] > theirs[k]:
+            # Ahead here: lexicographically better whatever follows.
+            out.extend(x for x in results[len(out):] if x.status in ("optimal", "feasible"))
+            break
+    return out
 
 
 def _exact(
-    sp: SubProblem, warm: Solution, best: Solution | None, end: float,
+    sp: SubProblem, warm: Solution, end: float,
     settings: StageSettings, tell: Report, stop: Any, with_solutions: bool,
 ) -> SubOutcome:
+    best = warm
     mm = MatchModel(sp)
     mm.set_hint(warm)
     results: list[StageResult] = []
@@ -104,20 +263,19 @@ def _exact(
         relaxed = lp.coverage_bound(sp, 0.1 * max(0.0, end - time.monotonic()))
         if relaxed is not None:
             cov_bound = min(cov_bound, relaxed[0])
-            if best is not None:
-                tell("bound", sp.stage_value("coverage", best), cov_bound, None)
+            tell("bound", sp.stage_value("coverage", best), cov_bound, None)
+
+    search_end = end
+    # The exact stages stop early enough to leave the neighbourhood search its share.
+    end = time.monotonic() + (1.0 - SEARCH_SHARE) * max(0.0, end - time.monotonic())
 
     def left(frac: float) -> float:
         return max(0.0, (end - time.monotonic()) * frac)
 
-    stages: list[tuple[str, bool, float]] = []
-    if sp.group is not None:
-        stages.append(("fairness", True, 0.4))
-    stages.append(("coverage", True, 0.7))
-    stages.append(("fill", True, 0.4))
-    if sp.ref_v is not None:
-        stages.append(("stability", False, 0.5))
-    stages.append(("travel", False, 1.0))
+    shares = {"fairness": 0.4, "coverage": 0.7, "fill": 0.4, "stability": 0.5, "travel": 1.0}
+    stages: list[tuple[str, bool, float]] = [
+        (name, name in ("fairness", "coverage", "fill"), shares[name])
+        for name in sp.stage_names()]
 
     if sp.ref_v is None:
         # HiGHS first: on these models it usually proves every stage in seconds. What it
@@ -125,15 +283,19 @@ def _exact(
         from matcher.solver.mip import solve_mip
 
         mo = solve_mip(sp, left(MIP_SHARE), stop)
-        finished = [r for r in mo.results if r.status in ("optimal", "feasible")]
         if mo.solution is not None and keeps_pins(sp, mo.solution):
-            best = mo.solution
-            fair_info = mo.fairness
-            if mo.coverage_bound is not None:
+            finished = _accept_mip(sp, mo.results, mo.solution, best)
+            if finished:
+                best = mo.solution
+                fair_info = mo.fairness
+                if mo.coverage_bound is not None:
+                    cov_bound = min(cov_bound, mo.coverage_bound)
+                tell("coverage", sp.stage_value("coverage", best), cov_bound, best)
+                if len(finished) == len(stages):
+                    return _search(sp, best, list(mo.results), fair_info, cov_bound,
+                                   search_end, settings, tell, stop)
+            elif mo.coverage_bound is not None:
                 cov_bound = min(cov_bound, mo.coverage_bound)
-            tell("coverage", sp.stage_value("coverage", best), cov_bound, best)
-            if len(finished) == len(stages):
-                return SubOutcome(mo.results, best, fair_info, cov_bound)
             results.extend(finished)
             for r in finished:
                 if r.name == "fairness":
@@ -163,17 +325,24 @@ def _exact(
         results.append(res)
         if name == "coverage" and res.bound is not None:
             cov_bound = min(cov_bound, float(np.floor(res.bound + 1e-6)))
+        k = sp.stage_names().index(name)
+        if sol is not None and sp.rank(sol)[k] < sp.rank(best)[k]:
+            sol = None  # behind the solution held (its hint was not used in time)
         if sol is None:
-            if res.status == "infeasible" or best is None:
+            if res.status == "infeasible":
                 return SubOutcome(results, None, None, cov_bound)
             # Nothing better found in time: hold the incumbent's value of this stage.
             if name == "fairness":
                 achieved = sp.fairness_of(best.met)
-                fair_info = (achieved, Fraction(1))
+                top = Fraction(1)
+                if res.bound is not None:
+                    top = Fraction(min(scale, int(np.floor(res.bound + 1e-6)) + 1), scale)
+                fair_info = (achieved, max(achieved, top))
                 mm.hold_fairness(achieved)
             else:
                 held = sp.stage_value(name, best)
                 mm.model.add(expr >= held if maximize else expr <= held)
+            mm.set_hint(best)
             continue
         best = sol
         assert res.value is not None and res.bound is not None
@@ -186,12 +355,37 @@ def _exact(
             fair_info = (achieved, achieved if res.status == "optimal" else max(achieved, top))
             mm.hold_fairness(achieved)
         elif maximize:
-            mm.model.add(expr >= int(round(res.value)))
+            mm.model.add(expr >= sp.stage_value(name, sol))
         else:
-            mm.model.add(expr <= int(round(res.value)))
+            mm.model.add(expr <= sp.stage_value(name, sol))
         mm.set_hint(sol)
         if res.status != "optimal" and time.monotonic() >= end:
             break  # out of time: later stages get no budget; keep what we have
+    return _search(sp, best, results, fair_info, cov_bound, search_end, settings, tell, stop)
+
+
+def _search(
+    sp: SubProblem, best: Solution, results: list[StageResult],
+    fair_info: tuple[Fraction, Fraction] | None, cov_bound: float, end: float,
+    settings: StageSettings, tell: Report, stop: Any,
+) -> SubOutcome:
+    """Neighbourhood search with the time left when some stage is not proven."""
+    if all(r.status == "optimal" for r in results) or end - time.monotonic() < 0.2:
+        return SubOutcome(results, best, fair_info, cov_bound)
+    from matcher.solver import search
+
+    t0 = time.monotonic()
+    before = sp.rank(best)
+    best, gains = search.improve(
+        sp, best, end, settings,
+        lambda s: tell("neighbourhood", sp.stage_value("coverage", s), cov_bound, s), stop)
+    if gains:
+        results.append(StageResult("neighbourhood", "feasible",
+                                   float(sp.stage_value("coverage", best)), cov_bound,
+                                   time.monotonic() - t0))
+        if sp.group is not None and fair_info is not None and sp.rank(best) > before:
+            achieved = sp.fairness_of(best.met)
+            fair_info = (achieved, max(achieved, fair_info[1]))
     return SubOutcome(results, best, fair_info, cov_bound)
 
 
