@@ -216,6 +216,9 @@ def pinned_city(
                         and end // 1440 == start // 1440):
                     venue_busy.setdefault(uk, []).append((start, end))
                     need["location"] = dict(u["location"])
+                    # Nothing else asked of it, so the pin can always hold.
+                    need["roles"] = []
+                    need.pop("funding", None)
                     pins.append({"need": need["id"], "venue": u["id"]})
                     break
     pinned = {p["need"] for p in pins}

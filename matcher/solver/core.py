@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
@@ -46,7 +46,7 @@ from matcher.solver.cpsat import (
 )
 from matcher.solver.lns import pack, pairs_per_need
 from matcher.solver.params import Progress, ProgressCallback, SolveParams, SolveResult, StopFlag
-from matcher.solver.stages import SubOutcome, solve_subproblem
+from matcher.solver.stages import SubOutcome, pinned_part, solve_subproblem
 
 I64 = NDArray[np.int64]
 BATCH_SIZE = 20_000  # small components are merged into models of about this many variables
@@ -68,6 +68,10 @@ class PinMap:
     u: list[int]
     f: list[tuple[int, int]]
     broken: list[tuple[int, str]]  # (pin position in problem.pins, why)
+    # each mapped pin's position in problem.pins, parallel to v, u and f
+    v_id: list[int] = field(default_factory=list)
+    u_id: list[int] = field(default_factory=list)
+    f_id: list[int] = field(default_factory=list)
 
 
 def _map_pins(problem: Problem, cand: Candidates, possible: NDArray[np.bool_]) -> PinMap:
@@ -86,12 +90,14 @@ def _map_pins(problem: Problem, cand: Candidates, possible: NDArray[np.bool_]) -
                 pm.broken.append((p, explain.why_not_volunteer(problem, cand, pin.volunteer, n)))
                 continue
             pm.v.append(ks)
+            pm.v_id.append(p)
         elif pin.venue is not None:
             k = u_key.get((c.venue_index[pin.venue], n))
             if k is None:
                 pm.broken.append((p, explain.why_not_venue(problem, cand, pin.venue, n)))
                 continue
             pm.u.append(k)
+            pm.u_id.append(p)
         elif pin.fund is not None and pin.amount is not None:
             k = f_key.get((c.fund_index[pin.fund], n))
             if k is None:
@@ -102,6 +108,7 @@ def _map_pins(problem: Problem, cand: Candidates, possible: NDArray[np.bool_]) -
                                      f"{int(cand.f_cap[k])}, not the pinned {pin.amount}"))
                 continue
             pm.f.append((k, pin.amount))
+            pm.f_id.append(p)
         if not possible[n]:
             pm.broken.append((p, f"pinned need {pin.need} cannot be met: "
                                  + "; ".join(explain.structural_reasons(problem, cand, n))))
@@ -263,7 +270,7 @@ def solve(
     stage_results: list[StageResult] = []
     fairness_value: Fraction | None = None
     fairness_bound: Fraction | None = None
-    infeasible_core: list[tuple[str, int]] | None = None
+    infeasible_core: list[tuple[int, str]] | None = None
 
     lock = threading.Lock()  # subproblems may report from several threads
     current: dict[int, Solution] = {}
@@ -299,7 +306,10 @@ def solve(
         sol = out.solution
         if sol is None:
             if any(r.status == "infeasible" for r in out.results):
-                infeasible_core = pin_core(sp, max(1.0, deadline - time.monotonic()), settings)
+                # The core over the pinned needs alone (the same pins, a far smaller model).
+                local = pin_core(pinned_part(sp)[0], max(1.0, deadline - time.monotonic()),
+                                 settings)
+                infeasible_core = _core_to_pins(pins, vk, uk, fk, local)
                 break
             continue  # nothing found in time: these needs stay unmet
         if out.fairness is not None:
@@ -310,7 +320,8 @@ def solve(
         g_amt[fk] = sol.g
 
     if infeasible_core is not None:
-        core_pins = _core_to_pins(problem, pins, infeasible_core)
+        core_pins = infeasible_core or [(p, "the pins cannot all hold together")
+                                        for p in range(len(problem.pins))]
         plan = explain.infeasible_plan(problem, cand, core_pins)
         return _result(plan, t0, stage_results, tally)
 
@@ -449,17 +460,17 @@ def _batch(comps: list[I64], cand: Candidates) -> list[I64]:
 
 
 def _core_to_pins(
-    problem: Problem, pins: PinMap, core: list[tuple[str, int]]
+    pins: PinMap, vk: I64, uk: I64, fk: I64, core: list[tuple[str, int]]
 ) -> list[tuple[int, str]]:
-    """Map an infeasible core (pin kinds and positions among mapped pins) to problem pins."""
-    by_kind: dict[str, list[int]] = {"v": [], "u": [], "f": []}
-    for p, pin in enumerate(problem.pins):
-        kind = "v" if pin.volunteer is not None else "u" if pin.venue is not None else "f"
-        by_kind[kind].append(p)
-    out = [(by_kind[kind][pos], "these pins cannot all hold together") for kind, pos in core]
-    if not out:
-        out = [(p, "the pins cannot all hold together") for p in range(len(problem.pins))]
-    return out
+    """Map an infeasible core of one subproblem (pin kinds and positions among its own
+    pins, in `_subproblem`'s order) to positions in problem.pins."""
+    vset, uset, fset = set(vk.tolist()), set(uk.tolist()), set(fk.tolist())
+    ids = {
+        "v": [p for ks, p in zip(pins.v, pins.v_id) if ks[0] in vset],
+        "u": [p for k, p in zip(pins.u, pins.u_id) if k in uset],
+        "f": [p for (k, _a), p in zip(pins.f, pins.f_id) if k in fset],
+    }
+    return [(ids[kind][pos], "these pins cannot all hold together") for kind, pos in core]
 
 
 def _plan(
