@@ -1,5 +1,6 @@
-"""The command line of SPEC: `matcher solve`, `matcher validate`, `matcher replan` and
-`matcher serve` (and `matcher keys` for the API's keys)."""
+"""The command line of SPEC: `matcher solve`, `matcher validate`, `matcher replan`,
+`matcher serve` (and `matcher keys` for the API's keys), and the spreadsheet commands
+`matcher import` and `matcher export`."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     if not args.quiet:
         from matcher.progress import StderrProgress
 
-        progress = StderrProgress()
+        progress = StderrProgress(time_limit=args.time_limit)
     result = solve(problem, params, progress=progress)
     if progress is not None:
         progress.close()
@@ -56,7 +57,8 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             raise InputError("--out", f"cannot write the plan: {err.strerror or err}",
                              args.out) from None
     if not args.quiet:
-        print(summarise(problem, result.plan), file=sys.stderr)
+        shown = None if args.unmet == "all" else int(args.unmet)
+        print(summarise(problem, result.plan, unmet_shown=shown), file=sys.stderr)
     return EXIT_OK
 
 
@@ -109,6 +111,53 @@ def _cmd_replan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_import(args: argparse.Namespace) -> int:
+    from matcher.sheets import import_path
+
+    if args.out is not None:
+        check_writable(args.out)
+    imported = import_path(args.source)
+    text = dumps(imported.doc)
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        write_text_atomic(args.out, text)
+    p = imported.problem
+    print(f"{args.source}: imported {len(p.volunteers)} volunteers, {len(p.venues)} venues, "
+          f"{len(p.funds)} funds, {len(p.needs)} needs, {len(p.pins)} pins, "
+          f"{len(p.forbid)} forbids; no errors", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from matcher.sheets import write_tables
+    from matcher.sheets.plan_tables import plan_tables
+    from matcher.sheets.problem_tables import problem_tables, readme_text, template_tables
+
+    problem = load_problem(args.problem)
+    plan = load_plan(args.plan, problem) if args.plan is not None else None
+    out = str(args.out)
+    if out.lower().endswith((".xlsx", ".zip")):
+        check_writable(out)
+    elif Path(out).exists() and not Path(out).is_dir():
+        raise InputError("--out", "not a folder: give a folder for CSV files, or a name "
+                         "ending in .xlsx or .zip", out)
+    if plan is None:
+        # The problem itself in the import layout, to edit in a spreadsheet.
+        tables = problem_tables(problem)
+        if out.lower().endswith(".xlsx"):
+            tables = template_tables()[:1] + tables
+        kind = write_tables(tables, out, {"README.txt": readme_text()})
+    else:
+        kind = write_tables(plan_tables(problem, plan), out)
+    what = "problem" if plan is None else "plan"
+    print(f"{out}: wrote the {what} as {'a workbook' if kind == 'xlsx' else kind + ' files'}",
+          file=sys.stderr)
+    return EXIT_OK
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -140,8 +189,24 @@ def _int_in(lo: int, hi: int) -> Callable[[str], int]:
     return parse
 
 
+def _unmet(text: str) -> str:
+    if text != "all" and not text.isdigit():
+        raise argparse.ArgumentTypeError(f"must be a number or 'all', not {text!r}")
+    return text
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("matcher")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="matcher", description=__doc__)
+    p.add_argument("--version", action="version", version=f"matcher {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("solve", help="solve a problem document and write the plan")
@@ -154,6 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=_int_in(1, MAX_WORKERS), default=2,
                    help="CP-SAT worker threads (default 2)")
     s.add_argument("--quiet", action="store_true", help="no progress line or summary")
+    s.add_argument("--unmet", type=_unmet, default="20", metavar="N|all",
+                   help="unmet needs listed in the summary (default 20; 'all' for every one)")
     s.set_defaults(func=_cmd_solve)
 
     v = sub.add_parser("validate", help="check a plan against a problem, rule by rule")
@@ -176,6 +243,27 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", action="store_true", help="no summary of what changed")
     r.set_defaults(func=_cmd_replan)
 
+    im = sub.add_parser("import", help="read a problem from a workbook or CSV files",
+                        description="Read a problem from an .xlsx workbook, a folder or .zip "
+                        "of CSV files (the layout of the templates), or JSON; write SPEC's "
+                        "JSON. Every error is listed with its sheet, row and column; exit 2 "
+                        "and nothing written on any error.")
+    im.add_argument("source", metavar="DIR_OR_XLSX",
+                    help=".xlsx workbook, folder of .csv files, .zip of .csv files, or .json")
+    im.add_argument("--out", help="write the problem here instead of standard output")
+    im.set_defaults(func=_cmd_import)
+
+    ex = sub.add_parser("export", help="write a plan (or a problem) as a workbook or CSV files",
+                        description="With PLAN: the plan by need, by volunteer, by venue and "
+                        "by fund, with names, titles, times and distances. Without PLAN: the "
+                        "problem in the import layout, to edit in a spreadsheet.")
+    ex.add_argument("problem", help="problem document (SPEC JSON)")
+    ex.add_argument("plan", nargs="?", help="plan document (SPEC JSON)")
+    ex.add_argument("--out", required=True, metavar="OUT.xlsx|OUT.zip|DIR",
+                    help="a workbook (.xlsx), a zip of CSV files (.zip) or a folder of CSV "
+                    "files")
+    ex.set_defaults(func=_cmd_export)
+
     srv = sub.add_parser("serve", help="start the HTTP API with uvicorn")
     srv.add_argument("--host", default="127.0.0.1")
     srv.add_argument("--port", type=_int_in(0, 65535), default=8000)
@@ -192,7 +280,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(args)
     except InputError as err:
-        print(f"matcher: error: {err}", file=sys.stderr)
+        report = getattr(err, "report", None)
+        text = report() if callable(report) else str(err)
+        print("\n".join(f"matcher: error: {line}" for line in text.splitlines()),
+              file=sys.stderr)
         return EXIT_BAD_INPUT
     return code
 

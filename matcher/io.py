@@ -85,13 +85,29 @@ def dumps(doc: Any, indent: int | None = 1) -> str:
     return json.dumps(doc, indent=indent, ensure_ascii=False) + "\n"
 
 
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write a file whole or not at all."""
+def _umask() -> int:
+    # Reading the umask means setting it; /proc says it without a window where another
+    # thread could create a file with the wrong mode.
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write a file whole or not at all, with the usual mode (0666 less the umask, so 0644
+    by default; a temporary file alone would be 0600)."""
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -125,3 +141,8 @@ def check_writable(path: str | os.PathLike[str], option: str = "--out") -> None:
         raise refuse(str(err.strerror or err)) from None
     os.close(fd)
     Path(tmp).unlink(missing_ok=True)
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write a text file (UTF-8) whole or not at all."""
+    write_bytes_atomic(path, text.encode("utf-8"))

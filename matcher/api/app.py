@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from matcher.api import errors
+from matcher.api import docs, errors
 from matcher.api.auth import Authenticator
 from matcher.api.cache import ParsedJobs
 from matcher.api.jobs import JobRunner
@@ -64,7 +64,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await anyio.to_thread.run_sync(housekeeper.close)
         store.close()
 
-    app = FastAPI(title="matcher", version="1", description=DESCRIPTION, lifespan=lifespan)
+    # docs_url/redoc_url off: FastAPI's own pages load their assets from a CDN (docs.py).
+    app = FastAPI(title="matcher", version="1", description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.store = store
     app.state.runner = runner
@@ -81,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(errors.BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(errors.JsonOnlyMiddleware)
     app.include_router(api_router)
+    docs.install(app)
 
     @app.get("/health", tags=["health"], summary="Liveness (no API key needed)")
     def health() -> dict[str, str]:
