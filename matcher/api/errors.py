@@ -156,6 +156,9 @@ class JsonOnlyMiddleware:
     would otherwise reach validation as raw bytes and come back as a puzzling 422.
     """
 
+    # Uploads of files (spreadsheets) come as multipart forms: only these paths take them.
+    MULTIPART_PATHS = frozenset({"/v1/import"})
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -174,7 +177,9 @@ class JsonOnlyMiddleware:
         if scope["type"] == "http" and scope.get("method") in ("POST", "PUT", "PATCH"):
             headers = dict(scope.get("headers", ()))
             got = headers.get(b"content-type", b"")
-            if self._has_body(headers) and not self._is_json(got):
+            multipart = (scope.get("path") in self.MULTIPART_PATHS
+                         and got.split(b";", 1)[0].strip().lower() == b"multipart/form-data")
+            if self._has_body(headers) and not self._is_json(got) and not multipart:
                 shown = got.decode("latin-1")[:100] or "none"
                 body = json.dumps({"detail": f"the request body must be JSON (Content-Type: "
                                    f"application/json), not {shown}"}).encode()
