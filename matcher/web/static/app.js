@@ -27,7 +27,7 @@ const state = {
   config: null, prob: null, jobId: null, job: null, planIdx: null, diff: null,
   pending: [], selected: null, recs: null, tab: 'summary', unmetShown: UNMET_PAGE,
   stream: null, ticker: null, startedAt: 0, replanning: false, report: null, progress: null,
-  jobState: null,
+  jobState: null, timings: {},
 };
 let map;
 
@@ -80,8 +80,12 @@ async function checkFile() {
   } catch (err) {
     if (err.status === 404 && file.name.endsWith('.json')) {
       // A server without the import endpoint: JSON is read here and checked on submit.
-      loadProblem(JSON.parse(await file.text()));
-      state.report = { key: 'load.ok_unchecked', params: { name: file.name } };
+      try {
+        loadProblem(JSON.parse(await file.text()));
+        state.report = { key: 'load.ok_unchecked', params: { name: file.name } };
+      } catch (parseError) {
+        state.report = { failed: `${file.name}: ${parseError.message}` };
+      }
     } else if (Array.isArray(err.body?.errors)) {
       state.report = { errors: err.body.errors };
     } else {
@@ -102,8 +106,10 @@ function loadProblem(doc) {
   $('#problem-name').textContent = doc.name || '';
   $('#results-panel').hidden = true;
   $('#run').disabled = false;
+  const t0 = performance.now();
   map.showProblem(state.prob);
   map.fit();
+  state.timings.drawProblem = performance.now() - t0;
 }
 
 // --- running a job --------------------------------------------------------------------------
@@ -207,11 +213,13 @@ function setPlan(plan, diff) {
   state.diff = diff;
   state.recs = null;
   state.unmetShown = UNMET_PAGE;
-  map.showProblem(state.prob, state.planIdx);
+  const t0 = performance.now();
+  map.showPlan(state.prob, state.planIdx);
   map.showChanges(state.prob, diff);
   if (state.selected) map.select(state.selected);
   $('#results-panel').hidden = false;
   renderResults();
+  state.timings.drawPlan = performance.now() - t0;
 }
 
 // --- results --------------------------------------------------------------------------------
@@ -383,14 +391,15 @@ async function switchLang() {
     $('#p-elapsed').textContent = fmtSeconds(state.finalElapsed);
     $('#p-left').textContent = fmtSeconds(0);
   }
-  if (state.prob) map.showProblem(state.prob, state.planIdx);
+  if (state.prob) map.showPlan(state.prob, state.planIdx);
   if (state.diff) map.showChanges(state.prob, state.diff);
   renderResults();
 }
 
 async function boot() {
-  state.config = await (await fetch('/web/config.json')).json();
+  const config = fetch('/web/config.json').then((res) => res.json());
   await setLang(savedLang());
+  state.config = await config;
   $('#time-limit').value = state.config.default_time_limit;
   $('#time-limit').max = state.config.max_time_limit;
   map = new PlanMap($('#map'), state.config, pick);
@@ -406,6 +415,11 @@ async function boot() {
     btn.addEventListener('click', () => showTab(btn.dataset.tab));
   }
   $('#schedule-filter').addEventListener('input', () => renderResults());
+  // The page's state for scripts and tests (read it, do not write it).
+  window.matcherPage = {
+    state, stats: () => map.stats(), fit: () => map.fit(), leaflet: map.map,
+    readyAt: performance.now(),
+  };
   document.body.dataset.ready = 'true';
 }
 

@@ -31,10 +31,13 @@ export class PlanMap {
     this.map.attributionControl.setPrefix('Leaflet');
     this.layers = {
       regions: L.layerGroup(), lines: L.layerGroup(), changes: L.layerGroup(),
-      preview: L.layerGroup(), volunteers: L.layerGroup(), venues: L.layerGroup(),
-      needs: L.layerGroup(), selection: L.layerGroup(),
+      preview: L.layerGroup(), volunteers: L.featureGroup(), venues: L.featureGroup(),
+      needs: L.featureGroup(), selection: L.layerGroup(),
     };
     for (const layer of Object.values(this.layers)) layer.addTo(this.map);
+    for (const [key, kind] of [['needs', 'need'], ['volunteers', 'volunteer'], ['venues', 'venue']]) {
+      this.layers[key].on('click', (e) => this.onPick(kind, e.layer.ref, e.latlng));
+    }
     this.map.setView([32.7, 119.0], 10);
     this.controls = [];
     this.relabel();
@@ -65,50 +68,82 @@ export class PlanMap {
     this.controls = [layers.addTo(this.map), legend.addTo(this.map)];
   }
 
-  _circle(latlng, style, kind, id) {
-    const marker = this.L.circleMarker(latlng, { renderer: this.renderer, ...style });
-    marker.on('click', (e) => this.onPick(kind, id, e.latlng));
-    return marker;
+  // Styles of the points: by kind and, once there is a plan, by what the plan gives them.
+  static needStyle(n, planIdx) {
+    let colour = COLOURS.open;
+    if (planIdx) colour = planIdx.met.has(n.id) ? COLOURS.met : COLOURS.unmet;
+    return { radius: 2.5 + n.priority, color: '#fff', weight: 1, fillColor: colour, fillOpacity: 0.9 };
   }
 
-  /** Draw a problem's points and region outlines; `planIdx` colours needs by the plan. */
-  showProblem(prob, planIdx = null) {
+  static volunteerStyle(v, planIdx) {
+    const busy = planIdx?.byVolunteer.has(v.id);
+    return {
+      radius: busy ? 3 : 2.5, weight: 0, fillOpacity: busy ? 0.85 : 0.55,
+      fillColor: busy ? COLOURS.busy : COLOURS.volunteer,
+    };
+  }
+
+  _points(key, entities, style) {
+    // Built off the map and added in one go; one click handler per layer, not per point.
+    const group = this.layers[key];
+    group.remove();
+    group.clearLayers();
+    const markers = new Map();
+    for (const e of entities) {
+      const marker = this.L.circleMarker(ll(e.location), { renderer: this.renderer, ...style(e) });
+      marker.ref = e.id;
+      group.addLayer(marker);
+      markers.set(e.id, marker);
+    }
+    group.addTo(this.map);
+    return markers;
+  }
+
+  /** Draw a problem's points and region outlines (no plan yet). */
+  showProblem(prob) {
     this.prob = prob;
-    for (const key of ['regions', 'volunteers', 'venues', 'needs', 'lines', 'changes', 'preview',
-      'selection']) this.layers[key].clearLayers();
-    this._drawRegions(prob, planIdx);
-    for (const v of prob.volunteers.values()) {
-      const busy = planIdx?.byVolunteer.has(v.id);
-      this._circle(ll(v.location), {
-        radius: busy ? 3 : 2.5, weight: 0, fillOpacity: busy ? 0.85 : 0.55,
-        fillColor: busy ? COLOURS.busy : COLOURS.volunteer,
-      }, 'volunteer', v.id).addTo(this.layers.volunteers);
-    }
-    for (const u of prob.venues.values()) {
-      this._circle(ll(u.location), {
-        radius: 7, color: '#fff', weight: 1.5, fillColor: COLOURS.venue, fillOpacity: 0.9,
-      }, 'venue', u.id).addTo(this.layers.venues);
-    }
-    this.needMarkers = new Map();
-    for (const n of prob.needs.values()) {
-      let colour = COLOURS.open;
-      if (planIdx) colour = planIdx.met.has(n.id) ? COLOURS.met : COLOURS.unmet;
-      const marker = this._circle(ll(n.location), {
-        radius: 2.5 + n.priority, color: '#fff', weight: 1, fillColor: colour, fillOpacity: 0.9,
-      }, 'need', n.id).addTo(this.layers.needs);
-      this.needMarkers.set(n.id, marker);
-    }
+    for (const key of ['lines', 'changes', 'preview', 'selection']) this.layers[key].clearLayers();
+    this._drawRegions(prob, null);
+    this.volunteerMarkers = this._points('volunteers', prob.volunteers.values(),
+      (v) => PlanMap.volunteerStyle(v, null));
+    this._points('venues', prob.venues.values(), () => ({
+      radius: 7, color: '#fff', weight: 1.5, fillColor: COLOURS.venue, fillOpacity: 0.9,
+    }));
+    this.needMarkers = this._points('needs', prob.needs.values(),
+      (n) => PlanMap.needStyle(n, null));
+  }
+
+  /** Colour the points by a plan and draw its lines. The problem's entities are the ones
+   *  drawn by showProblem (a replan adds pins and forbids, not places); only points whose
+   *  look changes are restyled, so a city's plan does not rebuild 17,000 points. */
+  showPlan(prob, planIdx) {
+    this.prob = prob;
+    for (const key of ['lines', 'changes', 'preview']) this.layers[key].clearLayers();
+    // One canvas holds every shape and the last drawn wins a click: lines and then region
+    // outlines go to the back, so the points stay on top of them and clickable.
     if (planIdx) this._drawLines(prob, planIdx);
+    this._drawRegions(prob, planIdx);
+    const restyle = (markers, entities, style) => {
+      for (const e of entities) {
+        const marker = markers.get(e.id);
+        const want = style(e);
+        if (marker && marker.options.fillColor !== want.fillColor) marker.setStyle(want);
+      }
+    };
+    restyle(this.needMarkers, prob.needs.values(), (n) => PlanMap.needStyle(n, planIdx));
+    restyle(this.volunteerMarkers, prob.volunteers.values(),
+      (v) => PlanMap.volunteerStyle(v, planIdx));
   }
 
   fit() {
     const points = [];
     for (const n of this.prob.needs.values()) points.push(ll(n.location));
     for (const u of this.prob.venues.values()) points.push(ll(u.location));
-    if (points.length) this.map.fitBounds(points, { padding: [20, 20] });
+    if (points.length) this.map.fitBounds(points, { padding: [20, 20], animate: false });
   }
 
   _drawRegions(prob, planIdx) {
+    this.layers.regions.clearLayers();
     for (const [key, needs] of prob.regions) {
       if (!key) continue;
       const hull = convexHull(needs.map((n) => ll(n.location)));
@@ -124,7 +159,7 @@ export class PlanMap {
       this.L.polygon(hull, {
         renderer: this.renderer, color: '#34495e', weight: 1.2, dashArray: '4 3',
         fillColor: fill, fillOpacity: 0.1, regionKey: key,
-      }).bindTooltip(label, { sticky: true }).addTo(this.layers.regions);
+      }).bindTooltip(label, { sticky: true }).addTo(this.layers.regions).bringToBack();
     }
   }
 
@@ -138,18 +173,20 @@ export class PlanMap {
     return segs;
   }
 
-  _lines(segs, style, layer) {
+  _lines(segs, style, layer, back = false) {
     // One polyline of many segments: a plan of 20,000 lines is one canvas path.
     if (segs.length) {
-      this.L.polyline(segs, { renderer: this.renderer, interactive: false, ...style }).addTo(layer);
+      const line = this.L.polyline(segs, { renderer: this.renderer, interactive: false, ...style })
+        .addTo(layer);
+      if (back) line.bringToBack();
     }
   }
 
   _drawLines(prob, planIdx) {
     this._lines(this._segments(prob, planIdx.plan.assignments || [], 'volunteer'),
-      { color: COLOURS.vline, weight: 1, opacity: 0.55 }, this.layers.lines);
+      { color: COLOURS.vline, weight: 1, opacity: 0.55 }, this.layers.lines, true);
     this._lines(this._segments(prob, planIdx.plan.bookings || [], 'venue'),
-      { color: COLOURS.uline, weight: 1.5, opacity: 0.7 }, this.layers.lines);
+      { color: COLOURS.uline, weight: 1.5, opacity: 0.7 }, this.layers.lines, true);
   }
 
   /** Mark what a replan changed: needs newly met / lost, lines added / removed. */
@@ -201,13 +238,26 @@ export class PlanMap {
       renderer: this.renderer, radius: 10, color: COLOURS.selected, weight: 2, fill: false,
       interactive: false,
     }).addTo(this.layers.selection);
-    if (pan) this.map.setView(ll(n.location), Math.max(this.map.getZoom(), 13));
+    // No animation: a zoom request that comes during one is dropped by Leaflet.
+    if (pan) this.map.setView(ll(n.location), Math.max(this.map.getZoom(), 13), { animate: false });
   }
 
   latlngOf(kind, id) {
     const list = { need: 'needs', volunteer: 'volunteers', venue: 'venues' }[kind];
     const e = this.prob?.[list]?.get(id);
     return e ? ll(e.location) : null;
+  }
+
+  /** What is drawn, layer by layer (line layers count segments): for tests and scripts. */
+  stats() {
+    const count = (key) => this.layers[key].getLayers().length;
+    const segments = (key) => this.layers[key].getLayers()
+      .reduce((sum, l) => sum + (l.getLatLngs ? l.getLatLngs().length : 1), 0);
+    return {
+      needs: count('needs'), volunteers: count('volunteers'), venues: count('venues'),
+      regions: count('regions'), lines: segments('lines'), changes: segments('changes'),
+      preview: segments('preview'),
+    };
   }
 
   openPopup(latlng, html) {
