@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 
 import httpx
 
-KEY = "web-test-key"
+KEY = "web-test-key-for-the-browser-tests-0001"
 CHROMIUM = os.environ.get("MATCHER_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -78,7 +78,7 @@ async function checkFile() {
       venues: fmtNumber((doc.venues || []).length), funds: fmtNumber((doc.funds || []).length),
     } };
   } catch (err) {
-    if (err.status === 404 && file.name.endsWith('.json')) {
+    if ((err.status === 404 || err.status === 415) && file.name.endsWith('.json')) {
       // A server without the import endpoint: JSON is read here and checked on submit.
       try {
         loadProblem(JSON.parse(await file.text()));
