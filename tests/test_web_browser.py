@@ -127,7 +127,8 @@ def test_coordinator_session(server: Server, web: Browser, tmp_path: Path) -> No
     page.wait_for_selector("#recommendations .option", timeout=60_000)
     option = page.locator("#recommendations .option").first
     page.locator("#recommendations [data-act=preview-option]").first.click()
-    assert stats(page)["preview"] >= 1
+    first = page.evaluate("window.matcherPage.state.recs.data.options[0]")
+    assert stats(page)["preview"] == len(first["volunteers"]) + (first["venue"] is not None)
     assert option.inner_text().count(ZH["rec.pin"]) == 1
 
     # Pin that option: it waits in the Changes tab, one pin per resource.
