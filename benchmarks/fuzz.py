@@ -129,7 +129,9 @@ def run_api(n: int, seed: int, work: Path, concurrency: int) -> dict[str, Any]:
            "MATCHER_API_KEYS": f'{{"{KEY}": "org-fuzz"}}',
            "MATCHER_MAX_SYNC_TIME_LIMIT": "1", "MATCHER_MAX_JOB_TIME_LIMIT": "1",
            "MATCHER_DEFAULT_JOB_TIME_LIMIT": "1", "MATCHER_MAX_REPLAN_TIME_LIMIT": "1",
-           "MATCHER_DEFAULT_REPLAN_TIME_LIMIT": "1", "MATCHER_EVENT_POLL_SECONDS": "0.05"}
+           "MATCHER_DEFAULT_REPLAN_TIME_LIMIT": "1", "MATCHER_EVENT_POLL_SECONDS": "0.05",
+           # Thousands of requests from one key and address: no rate limits for this run.
+           "MATCHER_RATE_LIMIT_REQUESTS": "", "MATCHER_RATE_LIMIT_FAILURES": ""}
     log = (work / "server.log").open("w")
     server = subprocess.Popen(
         [sys.executable, "-m", "matcher.cli", "serve", "--host", "127.0.0.1", "--port",

@@ -1,8 +1,9 @@
 """The store's housekeeping thread: leases, stop requests from other processes, retention.
 
-Every `lease_seconds / 3` it renews this process's leases (the heartbeat of its jobs), marks
-jobs whose owner stopped renewing as interrupted, and hands stop requests made through
-another process (DELETE reached a different server) to the local runner.  Once an hour, and
+Every second (or `lease_seconds / 3` if shorter) it renews this process's leases (the
+heartbeat of its jobs), marks jobs whose owner stopped renewing as interrupted, and hands
+stop requests made through another process (DELETE reached a different server) to the local
+runner.  Once an hour, and
 at start, it purges finished jobs older than the retention setting.
 """
 
@@ -29,7 +30,9 @@ class Housekeeper:
         self.store = store
         self._stop_job = stop_job
         self._retention = None if retention_days is None else timedelta(days=retention_days)
-        self._interval = interval or max(0.05, store.lease_seconds / 3)
+        # At least once a second: the heartbeat clients see, and how soon after a lease
+        # expires another process notices.
+        self._interval = interval or max(0.05, min(1.0, store.lease_seconds / 3))
         self._closing = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_purge = float("-inf")

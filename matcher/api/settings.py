@@ -47,7 +47,8 @@ class Settings(BaseSettings):
     # --- several processes on one database, retention (see README, "Security") ---
     lease_seconds: float = Field(
         default=15.0, gt=0, description="a process's claim on its jobs lasts this long "
-        "unless renewed (every third of it); another process marks the job interrupted after"
+        "unless renewed (every second); then any process on the database marks the job "
+        "interrupted"
     )
     retention_days: float | None = Field(
         default=None, gt=0, description="finished jobs older than this are deleted (hourly); "

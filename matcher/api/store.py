@@ -354,7 +354,9 @@ class Store:
                     f"the server process that was running it ({row.owner or 'unknown'}) "
                     f"stopped: its last heartbeat was at "
                     f"{beat.isoformat(timespec='seconds') if beat else 'never'} and its "
-                    f"lease expired; the job was {was}, its best plan so far is kept"
+                    f"lease expired; the job was {was}, "
+                    + ("its best plan so far is kept" if row.plan_json is not None
+                       else "it had no plan yet")
                 )
                 row.state = "interrupted"
                 row.finished_at = now
