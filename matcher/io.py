@@ -73,12 +73,12 @@ def read_json(path: str | os.PathLike[str]) -> Any:
 
 def load_problem(path: str | os.PathLike[str]) -> Problem:
     """Read and check a problem document."""
-    return parse_problem(read_json(path), str(path))
+    return parse_problem(read_json(path), str(path), checked=True)
 
 
 def load_plan(path: str | os.PathLike[str], problem: Problem | None = None) -> Plan:
     """Read and check a plan document (against `problem`'s ids when given)."""
-    return parse_plan(read_json(path), problem, str(path))
+    return parse_plan(read_json(path), problem, str(path), checked=True)
 
 
 def dumps(doc: Any, indent: int | None = 1) -> str:

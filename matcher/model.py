@@ -539,11 +539,15 @@ def _check_references(problem: Problem, source: str | None) -> None:
                     )
 
 
-def parse_problem(data: Any, source: str | None = None) -> Problem:
-    """Parse a problem document (already decoded JSON) or raise `InputError`."""
+def parse_problem(data: Any, source: str | None = None, checked: bool = False) -> Problem:
+    """Parse a problem document (already decoded JSON) or raise `InputError`.
+
+    `checked`: the caller has run `check_document` on `data` already (`matcher.io` does).
+    """
     if not isinstance(data, dict):
         raise InputError("", "a problem document must be a JSON object", source)
-    check_document(data, source)
+    if not checked:
+        check_document(data, source)
     try:
         problem = Problem.model_validate(data)
     except ValidationError as err:
@@ -552,7 +556,8 @@ def parse_problem(data: Any, source: str | None = None) -> Problem:
     return problem
 
 
-def parse_plan(data: Any, problem: Problem | None = None, source: str | None = None) -> Plan:
+def parse_plan(data: Any, problem: Problem | None = None, source: str | None = None,
+               checked: bool = False) -> Plan:
     """Parse a plan document or raise `InputError`.
 
     With `problem`, every id the plan names must exist in it (a dangling reference is bad
@@ -560,7 +565,8 @@ def parse_plan(data: Any, problem: Problem | None = None, source: str | None = N
     """
     if not isinstance(data, dict):
         raise InputError("", "a plan document must be a JSON object", source)
-    check_document(data, source)
+    if not checked:
+        check_document(data, source)
     try:
         plan = Plan.model_validate(data)
     except ValidationError as err:
