@@ -105,18 +105,15 @@ def _bad_text(s: str) -> str | None:
     return None
 
 
-def check_document(data: Any, source: str | None = None, prefix: str = "") -> None:
+def check_document(data: Any, source: str | None = None) -> None:
     """Refuse what decoded JSON may hold but no document can use, naming its JSON path:
     nesting deeper than `MAX_DEPTH`, strings or keys that are not valid Unicode (a lone
     surrogate such as ``"\\ud800"``), and numbers that are not finite.
 
-    Iterative, so that it is safe on any depth the JSON decoder let through.
+    Iterative (safe on any depth the JSON decoder let through); the first problem in
+    document order is the one reported.
     """
-    root: _Link = None
-    if prefix:
-        for part in json_path_parts(prefix):
-            root = (root, part)
-    stack: list[tuple[Any, int, _Link]] = [(data, 0, root)]
+    stack: list[tuple[Any, int, _Link]] = [(data, 0, None)]
     while stack:
         value, depth, link = stack.pop()
         if isinstance(value, dict | list):
@@ -124,12 +121,13 @@ def check_document(data: Any, source: str | None = None, prefix: str = "") -> No
                 raise InputError(_render(link), f"nested deeper than {MAX_DEPTH} levels "
                                  "(a limit of this engine)", source)
             if isinstance(value, dict):
-                for key, item in value.items():
+                for key in value:
                     if isinstance(key, str) and (bad := _bad_text(key)) is not None:
                         raise InputError(_render(link), f"key {bad}", source)
-                    stack.append((item, depth + 1, (link, key)))
+                items = list(value.items())
             else:
-                stack.extend((item, depth + 1, (link, i)) for i, item in enumerate(value))
+                items = list(enumerate(value))
+            stack.extend((item, depth + 1, (link, key)) for key, item in reversed(items))
         elif isinstance(value, str):
             if (bad := _bad_text(value)) is not None:
                 raise InputError(_render(link), bad, source)
