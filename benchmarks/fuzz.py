@@ -174,6 +174,8 @@ def run_api(n: int, seed: int, work: Path, concurrency: int) -> dict[str, Any]:
                     return None, ops, ["hang"]
                 except httpx.TransportError as err:
                     return None, ops, [f"connection: {err}"]
+                except httpx.InvalidURL as err:  # refused by the client, never sent
+                    return None, ops, [f"client refused the URL: {err}"]
                 return r.status_code, ops, api_problems(
                     r.status_code, r.headers.get("content-type", ""), r.content)
 
@@ -233,10 +235,12 @@ def main() -> int:
         work = Path(tmp)
         cli = run_cli_cases(args.cli, args.seed, work / "cli") if args.cli else None
         t_cli = time.perf_counter() - t0
+        print("cli", cli and dict(cli["codes"]), cli and cli["bad"][:5], flush=True)
         (work / "sub").mkdir()
         sub = (run_subprocess_cases(args.subprocess, args.seed + 1, work / "sub")
                if args.subprocess else None)
         t_sub = time.perf_counter() - t0 - t_cli
+        print("subprocess", sub and dict(sub["codes"]), sub and sub["bad"][:5], flush=True)
         (work / "api").mkdir()
         api = run_api(args.api, args.seed + 2, work / "api", args.concurrency) \
             if args.api else None

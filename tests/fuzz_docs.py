@@ -25,6 +25,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from matcher.cli import main
 from matcher.io import load_plan, load_problem
@@ -352,9 +353,11 @@ def api_request(rng: random.Random, finished_job: str) -> tuple[str, str, bytes,
     ops = [kind]
     headers: dict[str, Any] = {"content-type": "application/json"}
     if kind == "get":
-        job = rng.choice([finished_job, rng.choice(ODD_IDS)])
+        # Percent-encoded, so that a NUL or a lone surrogate's bytes reach the server.
+        job = quote(rng.choice([finished_job, rng.choice(ODD_IDS)]), safe="%")
+        odd = quote(rng.choice(ODD_IDS), safe="%")
         path = rng.choice([f"/v1/jobs/{job}", f"/v1/jobs/{job}/plan", "/v1/jobs?limit=0",
-                           "/v1/jobs?state=nope", f"/v1/jobs?cursor={rng.choice(ODD_IDS)}",
+                           "/v1/jobs?state=nope", f"/v1/jobs?cursor={odd}",
                            f"/v1/jobs?limit={rng.choice(['x', '1e3', '-1', '201', '9' * 30])}"])
         if rng.random() < 0.3:
             path = f"/v1/jobs/{finished_job}/events"
