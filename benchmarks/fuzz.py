@@ -223,7 +223,7 @@ def write_section(text: str) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cli", type=int, default=5000, help="in-process command-line cases")
-    ap.add_argument("--subprocess", type=int, default=200,
+    ap.add_argument("--subprocess", type=int, default=100,
                     help="command-line cases through a real process")
     ap.add_argument("--api", type=int, default=5000, help="requests to a real API server")
     ap.add_argument("--concurrency", type=int, default=4)

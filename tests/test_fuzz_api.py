@@ -25,7 +25,7 @@ from matcher.api.app import create_app
 from matcher.api.settings import Settings
 from matcher.model import MAX_DEPTH, MAX_MONEY
 
-KEY = {"X-API-Key": "key-fuzz-0123456789abcdef"}
+KEY = {"X-API-Key": "key-fuzz-0123456789abcdef0123456789abcdef"}
 JSON = {**KEY, "content-type": "application/json"}
 
 
