@@ -30,6 +30,20 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _seconds_since_start() -> float:
+    """Seconds since this process started (Linux /proc; 0 where that cannot be read)."""
+    import os
+
+    try:
+        with open("/proc/self/stat", encoding="ascii") as fh:
+            ticks = int(fh.read().rsplit(")", 1)[1].split()[19])  # field 22, starttime
+        with open("/proc/uptime", encoding="ascii") as fh:
+            uptime = float(fh.read().split()[0])
+        return max(0.0, uptime - ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def _cmd_solve(args: argparse.Namespace) -> int:
     from matcher.solver import SolveParams, solve
     from matcher.summary import summarise
@@ -38,7 +52,12 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     if args.out is not None:
         # Fail on an unwritable destination before spending the time limit.
         check_writable(args.out)
-    params = SolveParams(time_limit=args.time_limit, seed=args.seed, workers=args.workers)
+    # The limit holds for the whole command: start-up and reading the problem came out of
+    # it, writing the plan still will (about 1 s per 10,000 needs).
+    budget = args.time_limit - _seconds_since_start() - (0.01 * args.time_limit
+                                                          + len(problem.needs) / 10_000)
+    params = SolveParams(time_limit=max(0.5 * args.time_limit, budget), seed=args.seed,
+                         workers=args.workers)
     progress = None
     if not args.quiet:
         from matcher.progress import StderrProgress
