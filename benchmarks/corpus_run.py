@@ -81,6 +81,10 @@ def ptsp_problems(only: list[str], every: int) -> list[tuple[Path, dict[str, Any
     return out
 
 
+LOCK = "/tmp/matcher-bench.lock"
+USE_LOCK = False
+
+
 def run(path: Path, method: str, limit: float, tag: str, reuse: bool,
         max_model_size: int | None) -> dict[str, Any]:
     res_dir = OUT / "results" / tag
@@ -90,7 +94,14 @@ def run(path: Path, method: str, limit: float, tag: str, reuse: bool,
         r = json.loads(cached.read_text(encoding="utf-8"))
         r["reused"] = True
         return r
-    r = run_one(path, method, limit, res_dir, max_model_size, slack=max(60.0, limit))
+    if USE_LOCK:  # one run at a time on the machine, the lock held per run
+        import fcntl
+
+        with open(LOCK, "a") as lk:
+            fcntl.flock(lk, fcntl.LOCK_EX)
+            r = run_one(path, method, limit, res_dir, max_model_size, slack=max(60.0, limit))
+    else:
+        r = run_one(path, method, limit, res_dir, max_model_size, slack=max(60.0, limit))
     cached.write_text(json.dumps({k: v for k, v in r.items() if k != "history"}),
                       encoding="utf-8")
     return r
@@ -282,7 +293,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-model-size", type=int, default=None)
     ap.add_argument("--out", default=str(REPO / "benchmarks" / "RESULTS.md"))
     ap.add_argument("--no-report", action="store_true")
+    ap.add_argument("--lock", action="store_true",
+                    help=f"take {LOCK} for each run (instead of flock around the whole command)")
+    ap.add_argument("--reuse", action="store_true",
+                    help="reuse stored matcher and greedy results of the same time limit")
     args = ap.parse_args(argv)
+    global USE_LOCK
+    USE_LOCK = args.lock
     fam = args.family
     limit = args.time_limit or (60.0 if fam == "gansu" else 30.0)
     only = [x for x in args.only.split(",") if x]
@@ -305,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
                                 args.reuse_ref,
                                 args.max_model_size)
             else:
-                res[meth] = run(path, meth, limit, f"{fam}_{limit:g}", False,
+                res[meth] = run(path, meth, limit, f"{fam}_{limit:g}", args.reuse,
                                 args.max_model_size)
         name = path.stem
         if "matcher" not in res:
@@ -330,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
         w.writeheader()
         for r in rows:
             w.writerow({k: "" if r.get(k) is None else r.get(k) for k in keys})
-    cmd = "flock /tmp/matcher-bench.lock .venv/bin/python " + " ".join(
+    cmd = ("" if args.lock else f"flock {LOCK} ") + ".venv/bin/python " + " ".join(
         shlex.quote(a) for a in ["benchmarks/corpus_run.py", *(argv or sys.argv[1:])])
     title = ("Gansu family (independent generator)" if fam == "gansu"
              else "PTSP (Krishnamoorthy, Ernst & Baatar 2012)")

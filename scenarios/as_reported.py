@@ -14,7 +14,10 @@ What each report says, and what changes (see `scenarios/README.md` for the compa
   usable for them (see "usable" below).
 - Zhecheng: 455 students aided from 560,000 CNY; 88 counselling events and 405 sessions.
   The 455 grants are rescaled to ask 560,000 CNY in all (the reconstruction asks 410,280);
-  the student-aid funds (562,000 CNY) and the counselling funds (143,800 CNY) are made usable.
+  the student-aid funds (562,000 CNY) and the counselling funds (143,800 CNY) are made usable;
+  the 22 counsellors get twice the reconstruction's hours (20-45 h each over six months),
+  and each town's youth home a second room (two events at one time in one town cannot share
+  the one youth home of the reconstruction).
 - Yibin: 4,379 students aided from 2,496,000 CNY. The student-aid funds (2,196,000 CNY in the
   reconstruction, where 300,000 of the 2,496,000 go to child-care projects) are scaled up to
   2,496,000 CNY and made usable; the 4,379 grants are left as they are (2,420,900 CNY).
@@ -134,6 +137,22 @@ def zhecheng() -> dict:
     rescale(d, "student_aid", 560_000 * 100)
     make_usable(d, {"student_aid"})
     make_usable(d, {"counselling_event", "counselling_session"})
+    # 22 counsellors gave 88 events and 405 sessions: twice the reconstruction's hours
+    # (20 to 45 h each over six months: less than those sessions and events take).
+    for v in d["volunteers"]:
+        if "counselling" in v["skills"] and "max_hours" in v:
+            v["max_hours"] = 2 * v["max_hours"]
+    # ... and they had rooms for them: two events at one time in one town cannot share the
+    # town's one youth home, so each youth home gets a second room (hall, classroom and
+    # counselling room) with the same opening hours.
+    for u in list(d["venues"]):
+        if u["name"].startswith("Youth Home, "):
+            d["venues"].append({
+                **u, "id": u["id"] + "b",
+                "name": "Second room of the youth home, " + u["name"].split(", ", 1)[1]
+                + " (as reported)",
+                "features": sorted(set(u["features"])
+                                   | {"classroom", "activity_hall", "counselling_room"})})
     return d
 
 
