@@ -290,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="run the HiGHS reference only up to this size")
     ap.add_argument("--reuse-ref", action="store_true",
                     help="reuse stored HiGHS reference results")
+    ap.add_argument("--ref-cached-only", action="store_true",
+                    help="use a stored reference where there is one, never run a new one")
     ap.add_argument("--max-model-size", type=int, default=None)
     ap.add_argument("--out", default=str(REPO / "benchmarks" / "RESULTS.md"))
     ap.add_argument("--no-report", action="store_true")
@@ -318,8 +320,12 @@ def main(argv: list[str] | None = None) -> int:
             if meth in ("highs", "reference"):
                 if info.get("volunteers", 0) > args.ref_max_volunteers:
                     continue
-                res[meth] = run(path, meth, args.ref_time_limit, f"{meth}_{args.ref_time_limit:g}",
-                                args.reuse_ref,
+                tag = f"{meth}_{args.ref_time_limit:g}"
+                if args.ref_cached_only and not (
+                        OUT / "results" / tag / f"{path.stem}.{meth}.json").is_file():
+                    continue
+                res[meth] = run(path, meth, args.ref_time_limit, tag,
+                                args.reuse_ref or args.ref_cached_only,
                                 args.max_model_size)
             else:
                 res[meth] = run(path, meth, limit, f"{fam}_{limit:g}", args.reuse,

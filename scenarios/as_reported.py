@@ -16,7 +16,7 @@ What each report says, and what changes (see `scenarios/README.md` for the compa
   The 455 grants are rescaled to ask 560,000 CNY in all (the reconstruction asks 410,280);
   the student-aid funds (562,000 CNY) and the counselling funds (143,800 CNY) are made usable;
   the 22 counsellors get twice the reconstruction's hours (20-45 h each over six months),
-  and each town's youth home a second room (two events at one time in one town cannot share
+  and each town's youth home two more rooms (up to three needs at one time in one town want
   the one youth home of the reconstruction).
 - Yibin: 4,379 students aided from 2,496,000 CNY. The student-aid funds (2,196,000 CNY in the
   reconstruction, where 300,000 of the 2,496,000 go to child-care projects) are scaled up to
@@ -142,17 +142,18 @@ def zhecheng() -> dict:
     for v in d["volunteers"]:
         if "counselling" in v["skills"] and "max_hours" in v:
             v["max_hours"] = 2 * v["max_hours"]
-    # ... and they had rooms for them: two events at one time in one town cannot share the
-    # town's one youth home, so each youth home gets a second room (hall, classroom and
-    # counselling room) with the same opening hours.
+    # ... and they had rooms for them: up to three needs at one time in one town want the
+    # town's one youth home in the reconstruction, so each youth home gets two more rooms
+    # (hall, classroom and counselling room) with the same opening hours.
     for u in list(d["venues"]):
         if u["name"].startswith("Youth Home, "):
-            d["venues"].append({
-                **u, "id": u["id"] + "b",
-                "name": "Second room of the youth home, " + u["name"].split(", ", 1)[1]
-                + " (as reported)",
-                "features": sorted(set(u["features"])
-                                   | {"classroom", "activity_hall", "counselling_room"})})
+            for k in ("b", "c"):
+                d["venues"].append({
+                    **u, "id": u["id"] + k,
+                    "name": f"Room {k.upper()} of the youth home, " + u["name"].split(", ", 1)[1]
+                    + " (as reported)",
+                    "features": sorted(set(u["features"])
+                                       | {"classroom", "activity_hall", "counselling_room"})})
     return d
 
 
