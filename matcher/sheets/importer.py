@@ -119,6 +119,8 @@ class _Importer:
         self.err = _Collector()
         self.tables: dict[str, _Table] = {}
         self.tz: timezone = UTC
+        # Ids of rows that had an error: rows referring to them are not reported again.
+        self.failed: set[tuple[str, str]] = set()
         # JSON path prefix -> (sheet name, row): to map the model's errors back to cells.
         self.where: dict[tuple[str | int, ...], tuple[_Table, int]] = {}
         for raw in tables:
@@ -179,7 +181,14 @@ class _Importer:
                     ok = False
             if ok:
                 out.append((rownum, rec))
+            elif "id" in rec:
+                self.failed.add((sheet.key, rec["id"]))
         return out
+
+    def missing(self, sheet: Sheet, rownum: int, key: str, ref: str, owner: Sheet) -> None:
+        """A reference to an id that is not there, unless its row already has an error."""
+        if (owner.key, ref) not in self.failed:
+            self.cell(sheet, rownum, key, f"no {key} with id {ref!r} in the {owner.key} sheet")
 
     def cell(self, sheet: Sheet, row: int, key: str, message: str) -> None:
         t = self.tables[sheet.key]
@@ -246,9 +255,7 @@ class _Importer:
         for rownum, rec in self.records(sheet):
             pos = ids.get(rec[owner_key])
             if pos is None:
-                self.cell(sheet, rownum, owner_key,
-                          f"no {owner_key} with id {rec[owner_key]!r} in the {owner_sheet.key} "
-                          "sheet")
+                self.missing(sheet, rownum, owner_key, rec[owner_key], owner_sheet)
                 continue
             self.where[(list_name, pos, "availability", len(windows[pos]))] = (
                 self.tables[sheet.key], rownum)
@@ -340,8 +347,7 @@ class _Importer:
         for rownum, rec in self.records(ROLES):
             found = ids.get(rec["need"])
             if found is None:
-                self.cell(ROLES, rownum, "need", f"no need with id {rec['need']!r} in the "
-                          "needs sheet")
+                self.missing(ROLES, rownum, "need", rec["need"], NEEDS)
                 continue
             pos = found
             key = (rec["need"], rec["skill"])
@@ -359,13 +365,13 @@ class _Importer:
         return out, ids
 
     def links(self, sheet: Sheet, list_name: str,
-              tables: dict[str, dict[str, int]]) -> list[Record]:
+              tables: dict[str, tuple[Sheet, dict[str, int]]]) -> list[Record]:
         out: list[Record] = []
         for rownum, rec in self.records(sheet):
             ok = True
-            for key, ids in tables.items():
+            for key, (owner, ids) in tables.items():
                 if key in rec and rec[key] not in ids:
-                    self.cell(sheet, rownum, key, f"no {key} with id {rec[key]!r}")
+                    self.missing(sheet, rownum, key, rec[key], owner)
                     ok = False
             if ok:
                 self.where[(list_name, len(out))] = (self.tables[sheet.key], rownum)
@@ -382,7 +388,8 @@ class _Importer:
         doc["venues"], venues = self.venues()
         doc["funds"], funds = self.funds()
         doc["needs"], needs = self.needs()
-        refs = {"need": needs, "volunteer": vols, "venue": venues, "fund": funds}
+        refs = {"need": (NEEDS, needs), "volunteer": (VOLUNTEERS, vols),
+                "venue": (VENUES, venues), "fund": (FUNDS, funds)}
         doc["pins"] = self.links(PINS, "pins", refs)
         doc["forbid"] = self.links(FORBID, "forbid", refs)
         return doc
@@ -500,4 +507,6 @@ def _tables_to_problem(tables: list[RawTable], source: str | None
         pass
     if imp.err.errors or problem is None:
         raise ImportErrors(imp.err.errors, source, imp.err.dropped)
-    return problem.model_dump(mode="json", exclude_none=True), problem
+    # The document as built (SPEC JSON, checked above), not a dump of the model: the same
+    # problem without every default spelled out, and a second pass over a big problem saved.
+    return doc, problem
