@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from matcher.io import check_writable, dumps, load_plan, load_problem, write_text_atomic
 from matcher.model import MAX_SEED, MAX_TIME_LIMIT_S, MAX_WORKERS, InputError
 
-EXIT_OK, EXIT_INVALID, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_INVALID, EXIT_BAD_INPUT, EXIT_ENGINE = 0, 1, 2, 3
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -63,7 +63,28 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         from matcher.progress import StderrProgress
 
         progress = StderrProgress(time_limit=args.time_limit)
-    result = solve(problem, params, progress=progress)
+    if args.scheduler:
+        # Subproblems as tasks on an existing Dask cluster; everything else stays here.
+        from dataclasses import replace
+
+        from matcher.engine import Engine, EngineError
+
+        try:
+            engine = Engine.connect(args.scheduler, timeout=5.0)
+        except EngineError as err:
+            raise InputError("", str(err), "--scheduler") from None
+        try:
+            result = solve(problem, replace(params, executor=engine.executor()),
+                           progress=progress)
+        except EngineError as err:
+            if progress is not None:
+                progress.close()
+            print(f"matcher: error: {err}", file=sys.stderr)
+            return EXIT_ENGINE
+        finally:
+            engine.close()
+    else:
+        result = solve(problem, params, progress=progress)
     if progress is not None:
         progress.close()
     text = dumps(result.plan.to_json_dict())
@@ -242,6 +263,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--quiet", action="store_true", help="no progress line or summary")
     s.add_argument("--unmet", type=_unmet, default="20", metavar="N|all",
                    help="unmet needs listed in the summary (default 20; 'all' for every one)")
+    s.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="solve the subproblems as tasks on this Dask scheduler's cluster "
+                        "(default: in this process)")
     s.set_defaults(func=_cmd_solve)
 
     v = sub.add_parser("validate", help="check a plan against a problem, rule by rule")

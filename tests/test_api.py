@@ -41,6 +41,9 @@ def make_settings(tmp_path: Path, **kw: Any) -> Settings:
         # The tests' keys are short and their requests quick: production defaults are
         # tested in test_api_auth.py.
         "min_key_length": 5, "rate_limit_requests": "",
+        # Jobs in this process (the engine's own tests run a real Dask cluster), and jobs cut
+        # off by a restart left for the client, as the restart test expects.
+        "engine": "inprocess", "on_restart": "resubmit",
     }
     return Settings(**{**base, **kw})
 

@@ -28,7 +28,8 @@ PLACEHOLDER = re.compile(r"\{(\w+)\}")
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'web.db'}",
-                        api_keys={"key-a": "org-a"}, min_key_length=5)
+                        api_keys={"key-a": "org-a"}, min_key_length=5,
+                        engine="inprocess")
     with TestClient(create_app(settings)) as c:
         yield c
 

@@ -52,3 +52,7 @@ SERVICE_UNAVAILABLE: dict[int | str, dict[str, Any]] = {
     503: {"model": Message, "description": "the server is shutting down or the solver did "
           "not stop in time"},
 }
+TOO_MANY: dict[int | str, dict[str, Any]] = {
+    429: {"model": Message, "description": "the organisation is at its cap of queued jobs or "
+          "synchronous solves; retry after the `Retry-After` header's seconds"},
+}

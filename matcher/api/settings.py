@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -100,3 +102,36 @@ class Settings(BaseSettings):
                     f"api_keys: a key of organisation {org!r} has {len(key)} characters, "
                     f"fewer than min_key_length={self.min_key_length}")
         return self
+
+    # --- the execution engine (matcher.engine) --------------------------------------------
+    engine: Literal["local", "inprocess"] = Field(
+        default="local", description="jobs' subproblems as tasks on a Dask LocalCluster of "
+        "worker processes that the server starts ('local'), or in this process ('inprocess'); "
+        "scheduler_address overrides both")
+    scheduler_address: str | None = Field(
+        default=None, description="an existing Dask cluster's scheduler, tcp://HOST:PORT")
+    engine_workers: int = Field(default=2, ge=1, description="worker processes of 'local'")
+    worker_memory_limit: str = Field(
+        default="3GiB", description="per worker process of 'local'; its nanny restarts a "
+        "worker beyond it, and the job ends failed with the cause")
+
+    # --- fair, bounded queues --------------------------------------------------------------
+    max_running_jobs_per_org: int = Field(default=2, ge=1)
+    max_queued_jobs_per_org: int = Field(default=20, ge=0)
+    sync_slots: int = Field(default=2, ge=1, description="synchronous solves at the same time")
+    max_sync_solves_per_org: int = Field(
+        default=4, ge=1, description="synchronous solves of one organisation running or "
+        "waiting for a slot; beyond it 429")
+    sync_wait_seconds: float = Field(
+        default=60.0, gt=0, description="how long a synchronous solve waits for a slot")
+    retry_after_seconds: int = Field(default=5, ge=1, description="Retry-After of a 429")
+
+    # --- robustness ------------------------------------------------------------------------
+    store_retry_seconds: float = Field(
+        default=2.0, gt=0, description="how often unwritten job states are retried")
+    shutdown_seconds: float = Field(
+        default=6.0, gt=0, description="how long a shutdown waits for running jobs to stop")
+    on_restart: Literal["resume", "resubmit"] = Field(
+        default="resume", description="jobs a shutdown or crash cut off: run again from "
+        "their best plan for the time they had left ('resume'), or leave them interrupted "
+        "for the client to resubmit ('resubmit')")

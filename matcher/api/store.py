@@ -44,6 +44,10 @@ log = logging.getLogger(__name__)
 JobState = Literal["queued", "running", "done", "stopped", "interrupted", "failed"]
 ACTIVE_STATES: tuple[JobState, ...] = ("queued", "running")
 FINAL_STATES: tuple[JobState, ...] = ("done", "stopped", "interrupted", "failed")
+# A job cut off by this server's shutdown; one whose process died is marked by
+# `expire_leases` with LEASE_ERROR_START. Both may be resumed on the next start.
+SHUTDOWN_ERROR = "the server shut down while the job was running"
+LEASE_ERROR_START = "the server process that was running it ("
 # Job ids are uuid4 hex; anything else (a NUL byte, 5,000 characters) cannot be a job and is
 # never sent to the database, where PostgreSQL would refuse it with an error.
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
@@ -325,6 +329,26 @@ class Store:
                           .execution_options(synchronize_session=False))
             return len(ids)
 
+    def resumable_ids(self) -> list[str]:
+        """Jobs cut off by a shutdown or a dead process (not stopped by a client, not
+        failed), oldest first: what `on_restart: resume` runs again."""
+        with self._session() as s:
+            return list(s.scalars(select(JobRow.id).where(
+                JobRow.state == "interrupted",
+                or_(JobRow.error == SHUTDOWN_ERROR,
+                    JobRow.error.startswith(LEASE_ERROR_START, autoescape=True)))
+                .order_by(JobRow.created_at)).all())
+
+    def requeue(self, job_id: str) -> bool:
+        """Claim an interrupted job for this process, back to `queued` (its best plan stays);
+        False when another process claimed it first."""
+        with self._session.begin() as s:
+            res = s.execute(update(JobRow).where(
+                JobRow.id == job_id, JobRow.state == "interrupted").values(
+                state="queued", finished_at=None, error=None, owner=self.owner,
+                lease_until=self._lease(), stop_requested=False))
+            return bool(res.rowcount)  # type: ignore[attr-defined]
+
     # --- leases ------------------------------------------------------------------------
 
     def renew_leases(self) -> int:
@@ -351,7 +375,7 @@ class Store:
                 beat = utc(row.heartbeat_at)
                 was = "queued" if row.state == "queued" else "running"
                 row.error = (
-                    f"the server process that was running it ({row.owner or 'unknown'}) "
+                    f"{LEASE_ERROR_START}{row.owner or 'unknown'}) "
                     f"stopped: its last heartbeat was at "
                     f"{beat.isoformat(timespec='seconds') if beat else 'never'} and its "
                     f"lease expired; the job was {was}, "

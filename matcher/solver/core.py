@@ -403,7 +403,8 @@ def _run_all(
                        idx: int = idx) -> None:
             report(idx, stage, value, bound, sol)
 
-        outcomes[idx] = solve_subproblem(sp, share, settings, sub_report, stop, with_solutions)
+        run = params.executor or solve_subproblem
+        outcomes[idx] = run(sp, share, settings, sub_report, stop, with_solutions)
     if side_by_side:
         from matcher.solver.parallel import run_parallel
 
@@ -413,7 +414,7 @@ def _run_all(
 
         done = run_parallel([subs[i] for i in big], params.workers,
                             max(0.0, deadline - time.monotonic()), settings, big_report, stop,
-                            with_solutions)
+                            with_solutions, params.executor)
         outcomes.update({big[k]: out for k, out in done.items()})
     return outcomes
 

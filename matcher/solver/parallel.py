@@ -28,8 +28,10 @@ def run_parallel(
     report: Callable[[int, str, int, float | None, Solution | None], None],
     stop: Any = None,
     with_solutions: bool = False,
+    executor: Any = None,
 ) -> dict[int, SubOutcome]:
-    """Solve `subs` on `workers` threads within `seconds`, biggest first."""
+    """Solve `subs` on `workers` threads within `seconds`, biggest first; with an
+    `executor` (`SolveParams.executor`) each thread hands its subproblem to it."""
     deadline = time.monotonic() + seconds
     order = sorted(range(len(subs)), key=lambda i: (-subs[i].size, i))
     one = StageSettings(seed=settings.seed, workers=1, log=settings.log)
@@ -49,7 +51,8 @@ def run_parallel(
                        sol: Solution | None) -> None:
             report(i, stage, value, bound, sol)
 
-        return solve_subproblem(subs[i], budget, one, sub_report, stop, with_solutions)
+        return (executor or solve_subproblem)(subs[i], budget, one, sub_report, stop,
+                                              with_solutions)
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="matcher-sub") as pool:
         futures = {i: pool.submit(run, i) for i in order}

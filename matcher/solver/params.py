@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from matcher.model import MAX_SEED, MAX_TIME_LIMIT_S, MAX_WORKERS, Plan, Problem
+
+
+class SubproblemExecutor(Protocol):
+    """Solves one subproblem like `stages.solve_subproblem(sp, seconds, settings, report,
+    stop, with_solutions)` and returns its `SubOutcome`, wherever it runs."""
+
+    def __call__(self, sp: Any, seconds: float, settings: Any, report: Any, stop: Any,
+                 with_solutions: bool) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,8 @@ class SolveParams:
       problems; the API's job store wants it);
     - `strict`: a plan that fails the final check raises instead of falling back to the
       best valid plan held (for tests).
+    - `executor`: runs one subproblem in place of `stages.solve_subproblem` (same arguments,
+      same result), e.g. as a task on a Dask cluster (`matcher.engine`); None: in-process.
     """
 
     time_limit: float = 60.0
@@ -43,6 +53,7 @@ class SolveParams:
     progress_plans: bool = False
     log_search: bool = False
     strict: bool = False
+    executor: SubproblemExecutor | None = None
 
     def __post_init__(self) -> None:
         if not 0 < self.time_limit <= MAX_TIME_LIMIT_S:

@@ -8,14 +8,22 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, NoReturn
 
 import anyio
-from fastapi import APIRouter, Header, HTTPException, Query, Response, status
+from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from matcher.api import limits, quotas, replan
+from matcher.api.admission import body_doc, parse_body
 from matcher.api.deps import JobDep, OrgDep, RunnerDep, SettingsDep, StoreDep
 from matcher.api.errors import raise_input_error
 from matcher.api.jobs import RunnerClosed
-from matcher.api.responses import ERRORS, JOB_ERRORS, SERVICE_UNAVAILABLE, Message, as_json
+from matcher.api.responses import (
+    ERRORS,
+    JOB_ERRORS,
+    SERVICE_UNAVAILABLE,
+    TOO_MANY,
+    Message,
+    as_json,
+)
 from matcher.api.schemas import (
     JobList,
     JobProgress,
@@ -27,6 +35,7 @@ from matcher.api.schemas import (
     ReplanResponse,
 )
 from matcher.api.store import FINAL_STATES, JobRow, Store
+from matcher.engine.fair import Busy, FairGate
 from matcher.model import Plan, parse_plan
 from matcher.replan import diff_plans
 from matcher.solver import SolveParams
@@ -55,24 +64,41 @@ def job_status(row: JobRow) -> JobStatus:
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=JobStatus,
-             responses={**JOB_ERRORS, **SERVICE_UNAVAILABLE},
-             summary="Submit a problem as a job")
-def create_job(body: JobRequest, org: OrgDep, settings: SettingsDep, store: StoreDep,
-               runner: RunnerDep, response: Response) -> JobStatus:
-    """Queue a solve; follow it with GET /v1/jobs/{id} or its event stream."""
+             responses={**JOB_ERRORS, **SERVICE_UNAVAILABLE, **TOO_MANY},
+             summary="Submit a problem as a job", openapi_extra=body_doc(JobRequest))
+async def create_job(request: Request, org: OrgDep, settings: SettingsDep, store: StoreDep,
+                     runner: RunnerDep, response: Response) -> JobStatus:
+    """Queue a solve; follow it with GET /v1/jobs/{id} or its event stream. An organisation
+    has at most `max_queued_jobs_per_org` jobs waiting (429 beyond) and
+    `max_running_jobs_per_org` running; queued jobs of different organisations start in
+    turn."""
+    body = await parse_body(request, JobRequest)
     limits.check_entities(body.problem, settings)
     seconds = limits.time_limit(body.time_limit, settings.default_job_time_limit,
                                 settings.max_job_time_limit, "max_job_time_limit")
-    quotas.admit(store, settings, org, seconds, job=True)
-    doc = body.problem.model_dump(mode="json", exclude_none=True)
-    row = store.create_job(org, doc, seconds, body.seed)
-    params = SolveParams(time_limit=seconds, seed=body.seed, workers=settings.solver_workers,
-                         progress_plans=True)
-    try:
-        runner.submit(row.id, body.problem, params)
-    except RunnerClosed as err:
-        store.finish(row.id, "interrupted", error=str(err))
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(err)) from None
+    running, queued = runner.counts(org)
+    if queued >= settings.max_queued_jobs_per_org:
+        raise Busy(f"organisation {org} already has {queued} jobs queued and {running} "
+                   f"running (limit {settings.max_queued_jobs_per_org} queued)",
+                   settings.retry_after_seconds)
+
+    def create() -> JobRow:
+        quotas.admit(store, settings, org, seconds, job=True)
+        doc = body.problem.model_dump(mode="json", exclude_none=True)
+        row = store.create_job(org, doc, seconds, body.seed)
+        params = SolveParams(time_limit=seconds, seed=body.seed,
+                             workers=settings.solver_workers, progress_plans=True)
+        try:
+            runner.submit(row.id, body.problem, params, org)
+        except RunnerClosed as err:
+            store.finish(row.id, "interrupted", error=str(err))
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(err)) from None
+        except Busy:
+            store.finish(row.id, "failed", error="refused: too many jobs queued")
+            raise
+        return row
+
+    row = await anyio.to_thread.run_sync(create)
     response.headers["Location"] = f"/v1/jobs/{row.id}"
     return job_status(row)
 
@@ -175,11 +201,14 @@ def _last_event(header: str | None) -> int:
                 "content": {"text/event-stream": {}}}},
             summary="Stream a job's improvements as server-sent events")
 async def job_events(
-    job: JobDep, store: StoreDep, settings: SettingsDep,
+    request: Request, job: JobDep, store: StoreDep, settings: SettingsDep,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> AsyncIterator[ServerSentEvent]:
     """One `improvement` event (a `data:` line of JSON) per improvement, then one `end`
-    event with the job's final state; the stream closes when the job ends."""
+    event with the job's final state; the stream closes when the job ends, or with a
+    `shutdown` event when the server shuts down first."""
+    closing = request.app.state.closing
+    grace: float | None = None  # after a shutdown began: when to give up on the job's end
     seq = _last_event(last_event_id)
     # A job cannot outlive its time limit by much; the stream is bounded all the same.
     deadline = time.monotonic() + job.time_limit + settings.stop_wait_seconds + 60.0
@@ -192,6 +221,13 @@ async def job_events(
         if row.state in FINAL_STATES:
             yield ServerSentEvent(data=job_status(row).model_dump(mode="json"), event="end")
             return
+        if closing.is_set():
+            # The job is being stopped: its final state follows within a few seconds.
+            grace = grace or time.monotonic() + settings.shutdown_seconds
+            if time.monotonic() > grace:
+                yield ServerSentEvent(data={"state": row.state, "detail": "server shutdown"},
+                                      event="shutdown")
+                return
         if time.monotonic() > deadline:
             yield ServerSentEvent(data={"state": row.state, "detail": "stream time limit"},
                                   event="timeout")
@@ -201,18 +237,20 @@ async def job_events(
 
 @router.post("/{job_id}/replan", status_code=status.HTTP_201_CREATED,
              response_model=ReplanResponse | JobStatus, response_model_exclude_none=True,
-             responses={**JOB_ERRORS, **SERVICE_UNAVAILABLE,
+             responses={**JOB_ERRORS, **SERVICE_UNAVAILABLE, **TOO_MANY,
                         202: {"model": JobStatus, "description": "wait: false; a job started"},
                         409: {"model": Message, "description": "the job has not finished"}},
              summary="Re-solve a finished job's problem after changes, changing little")
-def replan_job(job: JobDep, body: ReplanRequest, org: OrgDep, settings: SettingsDep,
-               store: StoreDep, runner: RunnerDep, response: Response) -> Any:
+def replan_job(request: Request, job: JobDep, body: ReplanRequest, org: OrgDep,
+               settings: SettingsDep, store: StoreDep, runner: RunnerDep,
+               response: Response) -> Any:
     """Apply the changes and re-solve with the job's plan as the reference (SPEC
     "Replanning": coverage first, then as few changes as possible, then fill and travel),
     searching outward from what the changes touched. With `wait` (default) the answer is the
     new plan and the list of what changed; with `wait: false` a job (202) that reports
     progress and events and can be stopped like any other. Either way the new plan is stored
-    as a job whose `parent` is this one."""
+    as a job whose `parent` is this one. A waiting replan is a synchronous solve: at most
+    `max_sync_solves_per_org` per organisation (429 beyond)."""
     old_plan_doc = job.plan
     if job.state not in FINAL_STATES or job.state == "failed" or old_plan_doc is None:
         raise HTTPException(status.HTTP_409_CONFLICT,
@@ -235,18 +273,30 @@ def replan_job(job: JobDep, body: ReplanRequest, org: OrgDep, settings: Settings
                                     settings.max_job_time_limit, "max_job_time_limit")
     quotas.admit(store, settings, org, seconds, job=True)
     changes = [c.model_dump(mode="json", exclude_none=True) for c in body.changes]
-    row = store.create_job(org, rp.doc, seconds, body.seed, parent_id=job.id, changes=changes)
     params = rp.params(seconds, body.seed, settings.solver_workers)
-    response.headers["Location"] = f"/v1/jobs/{row.id}"
+    gate: FairGate = request.app.state.sync_gate
+    if body.wait:
+        gate.acquire(org, settings.sync_wait_seconds)  # Busy: 429, before anything is stored
     try:
-        if not body.wait:
-            runner.submit(row.id, rp.problem, params)
-            response.status_code = status.HTTP_202_ACCEPTED
-            return job_status(row)
-        runner.run_here(row.id, rp.problem, params)
-    except RunnerClosed as err:
-        store.finish(row.id, "interrupted", error=str(err))
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(err)) from None
+        row = store.create_job(org, rp.doc, seconds, body.seed, parent_id=job.id,
+                               changes=changes)
+        response.headers["Location"] = f"/v1/jobs/{row.id}"
+        try:
+            if not body.wait:
+                try:
+                    runner.submit(row.id, rp.problem, params, org)
+                except Busy:
+                    store.finish(row.id, "failed", error="refused: too many jobs queued")
+                    raise
+                response.status_code = status.HTTP_202_ACCEPTED
+                return job_status(row)
+            runner.run_here(row.id, rp.problem, params)
+        except RunnerClosed as err:
+            store.finish(row.id, "interrupted", error=str(err))
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(err)) from None
+    finally:
+        if body.wait:
+            gate.release(org)
     done = store.get(row.id)
     assert done is not None
     if done.plan is None:
