@@ -203,9 +203,10 @@ def improve(
     on_improve: Callable[[Solution], None] | None = None,
     stop: Any = None,
     max_pairs: int = HOOD_PAIRS,
+    max_steps: int | None = None,
 ) -> tuple[Solution, int]:
-    """Neighbourhood steps from `start` until the deadline or a stop; returns the best
-    solution and the number of steps that improved it."""
+    """Neighbourhood steps from `start` until the deadline, a stop or `max_steps` steps;
+    returns the best solution and the number of steps that improved it."""
     from matcher.solver.lns import _weighted
 
     rng = random.Random(settings.seed)
@@ -215,7 +216,11 @@ def improve(
     gains = 0
     fails = 0
     one = StageSettings(seed=settings.seed, workers=1, log=settings.log)
+    steps = 0
     while not (stop is not None and stop.is_set()):
+        steps += 1
+        if max_steps is not None and steps > max_steps:
+            break
         left = deadline - time.monotonic()
         if left < 0.1:
             break
