@@ -43,6 +43,9 @@ _KINDS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^pin of (volunteer|venue|fund) "), "a pin of a {0} cannot hold"),
     (re.compile(r"^its resources are free in this plan but the time limit ran out"),
      "the time limit ran out before it could be fitted"),
+    (re.compile(r"^each of its requirements has a free candidate in this plan, but not "
+                r"together with the rest of the plan; the search reached the time limit"),
+     "not fitted with the rest of the plan before the time limit"),
 ]
 
 

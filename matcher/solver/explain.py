@@ -333,8 +333,12 @@ class Explainer:
                            "elsewhere than it adds")
             return out
         if not self.proven:
-            return ["its resources are free in this plan but the time limit ran out before the "
-                    "solver could fit it; give a longer time limit"]
+            # A last greedy pass tried to add it with what the plan leaves free and could not,
+            # so what is missing is a combination the search did not reach in time.
+            return ["each of its requirements has a free candidate in this plan, but not "
+                    "together with the rest of the plan; the search reached the time limit "
+                    "before proving whether moving other assignments could fit it; a longer "
+                    "time limit may"]
         return ["each requirement has a free candidate, but not together: its roles compete "
                 "for the same volunteers or its volunteers' other needs leave too few hours"]
 

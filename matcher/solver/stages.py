@@ -155,6 +155,15 @@ def solve_subproblem(
         out = _exact(sp, warm, end, settings, tell, stop, with_solutions)
         out.results[:0] = pre
     out.fallback = warm
+    if out.solution is not None and not all(r.status == "optimal" for r in out.results):
+        # A last pass: any need whose resources the solution leaves free is added (so an
+        # unmet need's reason is never just that nothing was tried).
+        topped = greedy(sp, fixed=out.solution)
+        if keeps_pins(sp, topped) and sp.rank(topped) > sp.rank(out.solution):
+            out.solution = topped
+            if out.fairness is not None and sp.group is not None:
+                achieved = sp.fairness_of(topped.met)
+                out.fairness = (achieved, max(achieved, out.fairness[1]))
     if out.solution is None or sp.rank(warm) > sp.rank(out.solution):
         # Never behind the greedy start (a stage may end with a worse incumbent than its
         # hint when it runs out of time).
