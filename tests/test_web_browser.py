@@ -1,6 +1,7 @@
 """The web page in a real browser (Debian's headless Chromium through Playwright) against a
-real server (uvicorn on 127.0.0.1): a coordinator's whole session on a field scenario, and the
-error and language paths on a small problem. No request may leave 127.0.0.1.
+real server (uvicorn on 127.0.0.1): a coordinator's whole session on a field scenario filled
+into the workbook template, and the error and language paths on a small one. No request may
+leave 127.0.0.1.
 
 Without Chromium or Playwright these tests are skipped on a developer's machine and fail in
 CI (CI=true), where `.ci/run` installs Chromium first. The session saves a screenshot of the
@@ -11,17 +12,22 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from webpage import KEY, Browser, Server, browser, missing, serve
 
+from matcher import sheets
+from matcher.model import parse_problem
 from matcher.web.mount import STATIC_DIR
 
 REPO = Path(__file__).parents[1]
 SCENARIO = REPO / "scenarios" / "zhecheng.json"
+SMALL = REPO / "scenarios" / "runzhou.json"
 SCREENSHOT = REPO / "docs" / "screenshot-map.png"
 
 _why = missing()
@@ -45,6 +51,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("web-server")
     with serve(tmp, max_sync_time_limit=8, event_poll_seconds=0.1, stop_wait_seconds=30) as s:
         yield s
+
+
+def workbook(scenario: Path, tmp: Path) -> Path:
+    """The scenario written into the problem workbook template, as a coordinator fills it."""
+    path = tmp / f"{scenario.stem}.xlsx"
+    path.write_bytes(sheets.problem_xlsx(parse_problem(json.loads(scenario.read_text()))))
+    return path
 
 
 @pytest.fixture
@@ -72,27 +85,45 @@ def load(page: Any, path: Path) -> None:
     page.wait_for_selector("#import-ok, #import-report .bad", timeout=60_000)
 
 
+def saved(download: Any, tmp: Path) -> Path:
+    """A browser download kept under the name the server gave it."""
+    path = tmp / download.suggested_filename
+    download.save_as(path)
+    return path
+
+
 def stats(page: Any) -> dict[str, int]:
     result: dict[str, int] = page.evaluate("window.matcherPage.stats()")
     return result
 
 
 def test_coordinator_session(server: Server, web: Browser, tmp_path: Path) -> None:
-    """Load, run, stop, read the results, ask for recommendations, pin one, replan."""
+    """Load the workbook, run, stop, read the results, ask for an unmet need's
+    recommendations and pin one, pin and forbid on the map, replan, export."""
     problem = json.loads(SCENARIO.read_text())
     page = open_page(web, server)
     assert page.inner_text("header h1") == ZH["app.title"]
 
+    # The templates are offered for download.
+    with page.expect_download() as dl:
+        page.click("[data-act=download][data-name='problem.xlsx']")
+    assert dl.value.suggested_filename == "problem.xlsx"
+    template = openpyxl.load_workbook(saved(dl.value, tmp_path))
+    assert any(name.startswith("volunteers") for name in template.sheetnames)
+
     # Load: the report before anything is stored, and the points on the map.
-    load(page, SCENARIO)
+    load(page, workbook(SCENARIO, tmp_path))
     assert page.is_visible("#import-ok")
+    assert f"{len(problem['needs']):,}" in page.inner_text("#import-ok")
     drawn = stats(page)
     assert drawn["needs"] == len(problem["needs"])
     assert drawn["volunteers"] == len(problem["volunteers"])
     assert drawn["venues"] == len(problem["venues"])
     assert drawn["regions"] >= 10  # one outline per town: the map needs no tiles
+    with server.client() as api:
+        assert api.get("/v1/jobs").json()["jobs"] == []  # nothing stored yet
 
-    # Run with live progress, then stop as soon as the first plan is in.
+    # Run with live progress, then stop as soon as a plan is in.
     page.fill("#time-limit", "120")
     page.click("#run")
     page.wait_for_function(
@@ -129,7 +160,6 @@ def test_coordinator_session(server: Server, web: Browser, tmp_path: Path) -> No
     page.locator("#recommendations [data-act=preview-option]").first.click()
     first = page.evaluate("window.matcherPage.state.recs.data.options[0]")
     assert stats(page)["preview"] == len(first["volunteers"]) + (first["venue"] is not None)
-    assert option.inner_text().count(ZH["rec.pin"]) == 1
 
     # Pin that option: it waits in the Changes tab, one pin per resource.
     option.locator("[data-act=pin-option]").click()
@@ -138,10 +168,74 @@ def test_coordinator_session(server: Server, web: Browser, tmp_path: Path) -> No
     assert len(pending) == len(pins) >= 1
     assert all(p["kind"] == "pin" and p["need"] == target for p in pins)
 
-    # The map as a coordinator sees it, kept as the CI artefact.
+    # (Replanning with pins that move resources answers 503 from the replan engine for now,
+    # so these wait unused: the coordinator takes them back.)
+    for _ in pins:
+        page.locator("#pending [data-act=unpend]").first.click()
+    assert page.evaluate("window.matcherPage.state.pending.length") == 0
+
+    # Pin and forbid by clicking on the map: a met need with two volunteers; keep one, forbid
+    # the other, replan, and see the change listed and drawn.
+    counts: dict[str, int] = {}
+    for a in plan["assignments"]:
+        counts[a["need"]] = counts.get(a["need"], 0) + 1
+    spots = [(n["location"]["lat"], n["location"]["lon"]) for n in problem["needs"]]
+    spots += [(u["location"]["lat"], u["location"]["lon"]) for u in problem["venues"]]
+    chosen = next(n for n in problem["needs"] if counts.get(n["id"], 0) >= 2
+                  and spots.count((n["location"]["lat"], n["location"]["lon"])) == 1)
+    keep, drop = [a["volunteer"] for a in plan["assignments"] if a["need"] == chosen["id"]][:2]
+    x, y = page.evaluate("""(loc) => { const m = window.matcherPage.leaflet;
+        m.setView(loc, 15, {animate: false});
+        const p = m.latLngToContainerPoint(loc);
+        const box = document.querySelector('#map').getBoundingClientRect();
+        return [box.left + p.x, box.top + p.y]; }""",
+        [chosen["location"]["lat"], chosen["location"]["lon"]])
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    page.mouse.click(x, y)
+    popup = page.locator(f".leaflet-popup .popup-need[data-need='{chosen['id']}']")
+    popup.locator(f"[data-act=pin][data-volunteer='{keep}']").click()
+    popup.locator(f"[data-act=forbid][data-volunteer='{drop}']").click()
+    assert page.evaluate("window.matcherPage.state.pending.map(c => c.kind)") == ["pin", "forbid"]
+    page.click("[data-tab=changes]")
+    page.click("#tab-changes [data-act=replan]")
+    page.wait_for_selector("#replan-diff", timeout=120_000)
+    new_id = page.evaluate("window.matcherPage.state.jobId")
+    assert new_id != job_id
+    with server.client() as api:
+        new_plan = api.get(f"/v1/jobs/{new_id}/plan").json()
+        diff = api.get(f"/v1/jobs/{new_id}/changes").json()
+    served = {(a["need"], a["volunteer"]) for a in new_plan["assignments"]}
+    assert (chosen["id"], keep) in served and (chosen["id"], drop) not in served
+    assert {"need": chosen["id"], "skill": next(
+        a["skill"] for a in plan["assignments"] if a["need"] == chosen["id"]
+        and a["volunteer"] == drop), "volunteer": drop} in diff["assignments_removed"]
+    shown = page.inner_text("#replan-diff")
+    assert drop in shown and str(diff["total"]) in shown
+    assert stats(page)["changes"] >= 1  # removed lines and rings on the map
+    assert page.evaluate("window.matcherPage.state.pending.length") == 0
+    target = chosen["id"]
+
+    # Export the replanned plan as a workbook and as CSV files.
+    page.click("[data-tab=summary]")
+    with page.expect_download() as dl:
+        page.click("#tab-summary [data-act=export][data-format=xlsx]")
+    assert dl.value.suggested_filename.endswith(".xlsx")
+    book = openpyxl.load_workbook(saved(dl.value, tmp_path))
+    by_key = {name.split()[0]: book[name] for name in book.sheetnames}
+    assert {"by_need", "by_volunteer", "by_venue", "by_fund"} <= by_key.keys()
+    by_volunteer = list(by_key["by_volunteer"].iter_rows(min_row=2, values_only=True))
+    assert len(by_volunteer) == len(new_plan["assignments"])
+    title = next(n["title"] for n in problem["needs"] if n["id"] == target)
+    assert any(r[2] == target and r[3] == title for r in by_volunteer)
+    with page.expect_download() as dl:
+        page.click("#tab-summary [data-act=export][data-format=csv]")
+    with zipfile.ZipFile(saved(dl.value, tmp_path)) as z:
+        assert {"by_need.csv", "by_volunteer.csv", "by_venue.csv", "by_fund.csv"} <= set(
+            z.namelist())
+
+    # The map as a coordinator sees it after the replan, kept as the CI artefact.
     shot = SCREENSHOT if os.environ.get("CI") else tmp_path / "screenshot-map.png"
     shot.parent.mkdir(parents=True, exist_ok=True)
-    page.click("[data-tab=summary]")
     page.evaluate("window.matcherPage.fit(); document.querySelector('#toast').hidden = true")
     page.wait_for_timeout(500)  # the canvas redraws on the next animation frames
     page.locator("#map").screenshot(path=str(shot))
@@ -149,14 +243,20 @@ def test_coordinator_session(server: Server, web: Browser, tmp_path: Path) -> No
 
 
 def test_bad_file_report_and_english(server: Server, web: Browser, tmp_path: Path) -> None:
-    """A broken document is refused with its path and nothing loaded; the English switch
-    translates the page, and no message is missing from either catalogue."""
+    """A broken workbook is refused with sheet, row and column and nothing loaded; the English
+    switch translates the page, and no message is missing from either catalogue."""
     page = open_page(web, server)
-    bad = tmp_path / "bad.json"
-    bad.write_text("{not json")
-    page.set_input_files("#file", str(bad))
-    page.click("#check-file")
-    page.wait_for_selector("#import-report .bad")
+    book = openpyxl.load_workbook(workbook(SMALL, tmp_path))
+    volunteers = next(book[n] for n in book.sheetnames if n.startswith("volunteers "))
+    column = next(c.column_letter for c in volunteers[1] if "max_travel_km" in str(c.value))
+    volunteers[f"{column}3"] = "far"
+    bad = tmp_path / "bad.xlsx"
+    book.save(bad)
+    load(page, bad)
+    rows = page.eval_on_selector_all(
+        "#import-errors tr", "rows => rows.slice(1).map(r => [...r.cells].map(c => c.innerText))")
+    assert rows[0][0].startswith("volunteers") and rows[0][1] == "3"
+    assert "max_travel_km" in rows[0][2] and "far" in rows[0][3]
     assert page.is_disabled("#run")
     assert stats(page)["needs"] == 0
 
@@ -164,6 +264,7 @@ def test_bad_file_report_and_english(server: Server, web: Browser, tmp_path: Pat
     page.wait_for_function("document.documentElement.lang === 'en'")
     assert page.inner_text("header h1") == EN["app.title"]
     assert page.inner_text("#run") == EN["run.start"]
+    assert page.inner_text("#import-errors th >> nth=0") == EN["load.sheet"]
     page.click("#lang-switch")
     page.wait_for_function("document.documentElement.lang === 'zh-CN'")
     assert page.inner_text("#run") == ZH["run.start"]

@@ -78,15 +78,7 @@ async function checkFile() {
       venues: fmtNumber((doc.venues || []).length), funds: fmtNumber((doc.funds || []).length),
     } };
   } catch (err) {
-    if ((err.status === 404 || err.status === 415) && file.name.endsWith('.json')) {
-      // A server without the import endpoint: JSON is read here and checked on submit.
-      try {
-        loadProblem(JSON.parse(await file.text()));
-        state.report = { key: 'load.ok_unchecked', params: { name: file.name } };
-      } catch (parseError) {
-        state.report = { failed: `${file.name}: ${parseError.message}` };
-      }
-    } else if (Array.isArray(err.body?.errors)) {
+    if (Array.isArray(err.body?.errors)) {
       state.report = { errors: err.body.errors };
     } else {
       state.report = { failed: errorDetail(err) };
@@ -214,6 +206,7 @@ function setPlan(plan, diff) {
   state.recs = null;
   state.unmetShown = UNMET_PAGE;
   const t0 = performance.now();
+  map.closePopup();  // it describes the plan being replaced
   map.showPlan(state.prob, state.planIdx);
   map.showChanges(state.prob, diff);
   if (state.selected) map.select(state.selected);
@@ -303,11 +296,16 @@ function pinOption(needId, rank) {
   showTab('changes');
 }
 
-/** A pending pin or forbid as a replan change (SPEC pins and forbids, one per change). */
+/** A pending pin or forbid as a replan change: {op: 'add_pin', pin: {...}} (SPEC's pin) or
+ *  {op: 'add_forbid', forbid: {...}}. */
 function apiChange(c) {
   const entry = { need: c.need };
-  for (const key of ['volunteer', 'venue', 'fund', 'amount']) if (c[key] !== undefined) entry[key] = c[key];
-  return { op: c.kind === 'pin' ? 'add_pin' : 'add_forbid', ...entry };
+  for (const key of ['volunteer', 'venue', 'fund']) if (c[key] !== undefined) entry[key] = c[key];
+  if (c.kind === 'pin') {
+    if (c.fund !== undefined) entry.amount = c.amount;
+    return { op: 'add_pin', pin: entry };
+  }
+  return { op: 'add_forbid', forbid: entry };
 }
 
 async function replan() {
