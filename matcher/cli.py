@@ -203,7 +203,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    uvicorn.run("matcher.api.app:create_app", factory=True, host=args.host, port=args.port)
+    # A connection still open 5 s after SIGTERM is cut, so that the server exits within 10 s
+    # (jobs are stopped and event streams end before that: matcher.api.app).
+    uvicorn.run("matcher.api.app:create_app", factory=True, host=args.host, port=args.port,
+                timeout_graceful_shutdown=5)
     return EXIT_OK
 
 

@@ -53,7 +53,7 @@ def start_engine(settings: Settings) -> Any:
     return None
 
 
-def _on_sigterm(runner: JobRunner, closing: threading.Event) -> Any:
+def _on_sigterm(runner: JobRunner, closing: threading.Event, grace: float) -> Any:
     """Chain a SIGTERM handler before the server's own: running jobs are told to stop at
     once (and event streams end with them) instead of after the server has waited for every
     open connection."""
@@ -63,7 +63,7 @@ def _on_sigterm(runner: JobRunner, closing: threading.Event) -> Any:
 
     def handler(sig: int, frame: Any) -> None:
         closing.set()
-        runner.begin_shutdown()
+        runner.begin_shutdown(grace)
         if callable(previous):
             previous(sig, frame)
 
@@ -101,7 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runner.engine = await anyio.to_thread.run_sync(start_engine, settings)
         await anyio.to_thread.run_sync(housekeeper.tick)
         housekeeper.start()
-        previous = _on_sigterm(runner, closing)
+        previous = _on_sigterm(runner, closing, settings.shutdown_seconds)
         if settings.on_restart == "resume":
             await anyio.to_thread.run_sync(resume, store, runner, settings)
         try:

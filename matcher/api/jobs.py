@@ -151,12 +151,14 @@ class JobRunner:
         self._lock = threading.Lock()
         self._active: dict[str, _Active] = {}
         self._closed = False
+        self._stop_by: float | None = None  # when a shutdown under way marks jobs interrupted
         self.recorder = _Recorder(store, retry_seconds)
 
     def start(self) -> None:
         """Take jobs again after a `shutdown` (an app's lifespan may run more than once)."""
         with self._lock:
             self._closed = False
+            self._stop_by = None
 
     @property
     def closed(self) -> bool:
@@ -252,16 +254,33 @@ class JobRunner:
             return True
         return active.done.wait(timeout)
 
-    def begin_shutdown(self) -> None:
+    def begin_shutdown(self, grace: float | None = None) -> None:
         """Take no new jobs and tell every running solver to stop (does not wait): what a
-        SIGTERM handler calls, so that event streams see their jobs end at once."""
+        SIGTERM handler calls, so that event streams see their jobs end at once. After
+        `grace` seconds, jobs still running are marked interrupted with the best plan they
+        have stored (a solver may take longer than that to return)."""
+        import time
+
         with self._lock:
             self._closed = True
-            actives = list(self._active.values())
-        for active in actives:
+            actives = list(self._active.items())
+            if grace is not None and self._stop_by is None:
+                self._stop_by = time.monotonic() + grace
+        for _job_id, active in actives:
             if active.reason is None:
                 active.reason = "shutdown"
             active.stop.set()
+        if grace is not None and actives:
+            timer = threading.Timer(grace, self._interrupt_running)
+            timer.daemon = True
+            timer.start()
+
+    def _interrupt_running(self) -> None:
+        with self._lock:
+            running = [(i, a) for i, a in self._active.items() if a.started]
+        for job_id, active in running:
+            if not active.done.is_set():
+                self.recorder.finish(job_id, "interrupted", error=SHUTDOWN_ERROR)
 
     def shutdown(self, timeout: float) -> None:
         """Stop every job (best plans kept, marked interrupted) within about `timeout`."""
@@ -269,10 +288,13 @@ class JobRunner:
 
         self.begin_shutdown()
         end = time.monotonic() + timeout
+        if self._stop_by is not None:  # a SIGTERM began the shutdown: keep to its deadline
+            end = min(end, self._stop_by)
         with self._lock:
             ids = list(self._active)
         for job_id in ids:
             self.stop(job_id, max(0.0, end - time.monotonic()), reason="shutdown")
+        self._interrupt_running()
         self.recorder.close()
 
     # --- one job -------------------------------------------------------------------------

@@ -130,7 +130,8 @@ class Settings(BaseSettings):
     store_retry_seconds: float = Field(
         default=2.0, gt=0, description="how often unwritten job states are retried")
     shutdown_seconds: float = Field(
-        default=6.0, gt=0, description="how long a shutdown waits for running jobs to stop")
+        default=3.0, gt=0, description="how long a shutdown waits for running jobs to stop "
+        "before marking them interrupted with their best plan stored so far")
     on_restart: Literal["resume", "resubmit"] = Field(
         default="resume", description="jobs a shutdown or crash cut off: run again from "
         "their best plan for the time they had left ('resume'), or leave them interrupted "

@@ -61,10 +61,10 @@ class Engine:
     def close(self) -> None:
         """Disconnect; a local cluster is shut down with its workers."""
         try:
-            self.client.close(timeout=5)
+            self.client.close(timeout=2)
         finally:
             if self.cluster is not None:
-                self.cluster.close(timeout=5)
+                self.cluster.close(timeout=3)
 
     def __enter__(self) -> Engine:
         return self

@@ -223,7 +223,7 @@ async def job_events(
             return
         if closing.is_set():
             # The job is being stopped: its final state follows within a few seconds.
-            grace = grace or time.monotonic() + settings.shutdown_seconds
+            grace = grace or time.monotonic() + settings.shutdown_seconds + 1.0
             if time.monotonic() > grace:
                 yield ServerSentEvent(data={"state": row.state, "detail": "server shutdown"},
                                       event="shutdown")

@@ -1,0 +1,98 @@
+"""SIGTERM on a real `matcher serve` process: the running job stops with its best plan kept
+(`interrupted`), its event stream ends, the process exits; on restart the job resumes for
+the time it had left (`on_restart: resume`) and ends with a valid plan."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+import dask_cluster
+from matcher.model import parse_plan, parse_problem
+from matcher.validate import validate
+
+REPO = Path(__file__).parents[1]
+KEY = "k" * 32
+H = {"X-API-Key": KEY}
+
+
+def serve(tmp_path: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "MATCHER_API_KEYS": json.dumps({KEY: "org"}),
+           "MATCHER_DATABASE_URL": f"sqlite:///{tmp_path / 'api.db'}",
+           "MATCHER_RATE_LIMIT_REQUESTS": "", "MATCHER_ENGINE": "inprocess",
+           "MATCHER_ON_RESTART": "resume", "MATCHER_EVENT_POLL_SECONDS": "0.05"}
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "matcher"), "serve",
+                             "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    end = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
+            return proc
+        except httpx.HTTPError:
+            assert proc.poll() is None and time.monotonic() < end, "server did not start"
+            time.sleep(0.2)
+
+
+def test_sigterm_interrupts_and_restart_resumes(tmp_path: Path) -> None:
+    doc: dict[str, Any] = json.loads((REPO / "scenarios" / "zhecheng.json").read_text())
+    port = dask_cluster.free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = serve(tmp_path, port)
+    try:
+        r = httpx.post(f"{base}/v1/jobs", json={"problem": doc, "time_limit": 15}, headers=H,
+                       timeout=60)
+        assert r.status_code == 202
+        job = r.json()["id"]
+        events: list[tuple[str, dict[str, Any]]] = []
+        improved = threading.Event()
+
+        def stream() -> None:
+            name = ""
+            with httpx.stream("GET", f"{base}/v1/jobs/{job}/events", headers=H,
+                              timeout=120) as s:
+                for line in s.iter_lines():
+                    if line.startswith("event: "):
+                        name = line[7:]
+                    elif line.startswith("data: "):
+                        events.append((name, json.loads(line[6:])))
+                        improved.set()
+
+        reader = threading.Thread(target=stream)
+        reader.start()
+        assert improved.wait(60), "no improvement before the signal"
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)  # it exits (the 10 s target is measured in benchmarks/)
+        reader.join(30)
+        assert not reader.is_alive(), "the event stream stayed open"
+        assert events[-1][0] == "end" and events[-1][1]["state"] == "interrupted"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+    proc = serve(tmp_path, port)  # resumes the interrupted job
+    try:
+        end = time.monotonic() + 120
+        while True:
+            status = httpx.get(f"{base}/v1/jobs/{job}", headers=H, timeout=10).json()
+            if status["state"] not in ("queued", "running", "interrupted") or \
+                    time.monotonic() > end:
+                break
+            time.sleep(0.5)
+        assert status["state"] == "done", status
+        plan = httpx.get(f"{base}/v1/jobs/{job}/plan", headers=H, timeout=10).json()
+        problem = parse_problem(doc)
+        assert validate(problem, parse_plan(plan, problem)) == []
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
