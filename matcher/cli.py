@@ -62,31 +62,32 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     if not args.quiet:
         from matcher.progress import StderrProgress
 
-        progress = StderrProgress(time_limit=args.time_limit)
-    if args.scheduler:
-        # Subproblems as tasks on an existing Dask cluster; everything else stays here.
-        from dataclasses import replace
+        progress = StderrProgress(time_limit=params.time_limit)
+    try:
+        if args.scheduler:
+            # Subproblems as tasks on an existing Dask cluster; everything else stays here.
+            from dataclasses import replace
 
-        from matcher.engine import Engine, EngineError
+            from matcher.engine import Engine, EngineError
 
-        try:
-            engine = Engine.connect(args.scheduler, timeout=5.0)
-        except EngineError as err:
-            raise InputError("", str(err), "--scheduler") from None
-        try:
-            result = solve(problem, replace(params, executor=engine.executor()),
-                           progress=progress)
-        except EngineError as err:
-            if progress is not None:
-                progress.close()
-            print(f"matcher: error: {err}", file=sys.stderr)
-            return EXIT_ENGINE
-        finally:
-            engine.close()
-    else:
-        result = solve(problem, params, progress=progress)
-    if progress is not None:
-        progress.close()
+            try:
+                engine = Engine.connect(args.scheduler, timeout=5.0)
+            except EngineError as err:
+                raise InputError("", str(err), "--scheduler") from None
+            try:
+                result = solve(problem, replace(params, executor=engine.executor()),
+                               progress=progress)
+            except EngineError as err:
+                print(f"matcher: error: {err}", file=sys.stderr)
+                return EXIT_ENGINE
+            finally:
+                engine.close()
+        else:
+            result = solve(problem, params, progress=progress)
+    finally:
+        # Also on an error: the display's heartbeat thread must not outlive the command.
+        if progress is not None:
+            progress.close()
     text = dumps(result.plan.to_json_dict())
     if args.out is None:
         sys.stdout.write(text)

@@ -78,7 +78,7 @@ class StderrProgress:
         if self.time_limit is not None:
             clock += f", {_clock(self.time_limit - el)} left"
         if p is None:
-            return f"[{clock}] stage: starting (reading the problem, building candidates)"
+            return f"[{clock}] stage: starting"
         gap = "-" if p.gap is None else f"{100 * p.gap:.2f}%"
         cov = "-" if p.coverage is None else str(p.coverage)
         bound = "-" if p.bound is None else f"{p.bound:g}"
@@ -93,11 +93,14 @@ class StderrProgress:
             self._write(self.line())
 
     def close(self) -> None:
+        """Stop the display (idempotent)."""
         self._stop.set()
         if self._live is not None:
             self._live.stop()
+            self._live = None
         if self._thread is not None:
             self._thread.join()
+            self._thread = None
 
 
 class _View:
@@ -110,10 +113,11 @@ class _View:
         o = self.owner
         el = o.elapsed()
         spin = _SPINNER[int(el * 8) % len(_SPINNER)]
-        text = Text(f"{spin} ", style="cyan")
+        text = Text()
+        text.append(f"{spin} ", style="bold cyan")
         text.append(o.line())
         if o.time_limit:
-            width = 20
+            width = 10
             done = min(width, int(width * el / o.time_limit))
             text.append("  " + "█" * done + "░" * (width - done), style="green")
         return text
