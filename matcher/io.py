@@ -71,9 +71,27 @@ def read_json(path: str | os.PathLike[str]) -> Any:
     return decode_json(data, source)
 
 
+FAST_MIN_BYTES = 1_000_000  # below this the model's own parse is quick enough
+
+
 def load_problem(path: str | os.PathLike[str]) -> Problem:
-    """Read and check a problem document."""
-    return parse_problem(read_json(path), str(path), checked=True)
+    """Read and check a problem document.
+
+    A big document that is valid in full loads through `matcher.fastload` (msgspec); any
+    other goes through the model's validation, which names the JSON path of what is wrong.
+    """
+    source = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as err:
+        raise InputError("", f"cannot read file: {err.strerror or err}", source) from None
+    if len(raw) >= FAST_MIN_BYTES:
+        from matcher.fastload import fast_problem
+
+        problem = fast_problem(raw, source)
+        if problem is not None:
+            return problem
+    return parse_problem(decode_json(raw, source), source, checked=True)
 
 
 def load_plan(path: str | os.PathLike[str], problem: Problem | None = None) -> Plan:
