@@ -416,7 +416,8 @@ class PlanObjective(_Model):
 
 
 class PlanBound(_Model):
-    coverage: Num | None = None
+    # Coverage bounds are whole numbers (weights are integers): kept as integers in JSON.
+    coverage: Int | Num | None = Field(default=None, union_mode="left_to_right")
     fairness: Num | None = None
 
 

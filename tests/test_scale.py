@@ -116,7 +116,7 @@ def test_subproblems_side_by_side_give_the_same_optimum(monkeypatch: pytest.Monk
     problem = load_problem(CONFORMANCE / "c04.problem.json")
     par = solve(problem, SolveParams(time_limit=20, workers=2))
     seq = solve(problem, SolveParams(time_limit=20, workers=2, parallel=False))
-    coverage_stages = [s for s in par.plan.stats["stages"] if s["name"] == "coverage"]
+    coverage_stages = [s for s in par.plan.stats["subproblem_stages"] if s["name"] == "coverage"]
     assert len(coverage_stages) == 7  # c04 has seven independent components
     assert validate(problem, par.plan) == []
     assert par.plan.status == seq.plan.status == "optimal"

@@ -116,11 +116,32 @@ JobStateName = Literal["queued", "running", "done", "stopped", "interrupted", "f
 
 
 class JobProgress(_Response):
-    stage: str | None = None
+    stage: str | None = Field(None, description="the stage running now (the last one "
+                              "reported); `finished` once the job has ended")
     coverage: int | None = Field(None, description="coverage of the best plan so far")
-    bound: float | None = Field(None, description="best proven upper bound on coverage")
+    bound: int | float | None = Field(None, description="best proven upper bound on coverage "
+                                      "(an integer whenever it is whole)")
     gap: float | None = Field(None, description="(bound - coverage) / bound")
-    elapsed: float | None = Field(None, description="seconds of solving so far")
+    elapsed: float | None = Field(None, description="seconds since the job started (to its "
+                                  "end once it has ended)")
+    last_improvement: float | None = Field(None, description="seconds into the solve of the "
+                                           "last improvement reported")
+
+
+class StageOut(_Response):
+    name: str
+    status: str = Field(description="optimal (proven) or feasible")
+    value: int | float | None = None
+    bound: int | float | None = None
+
+
+class JobResult(_Response):
+    """The final plan in brief: what a client acts on without fetching the plan."""
+
+    status: Literal["optimal", "feasible", "infeasible"]
+    objective: dict[str, int | float]
+    bound: dict[str, int | float]
+    stages: list[StageOut]
 
 
 class JobStatus(_Response):
@@ -130,6 +151,7 @@ class JobStatus(_Response):
     time_limit: float
     seed: int
     progress: JobProgress
+    result: JobResult | None = Field(None, description="once the job has ended with a plan")
     has_plan: bool
     error: str | None = None
     created_at: datetime

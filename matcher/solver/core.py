@@ -532,14 +532,18 @@ def _result(
     plan: Plan, t0: float, stages: list[StageResult], tally: _Tally | None,
     phases: dict[str, float] | None = None, check: dict[str, object] | None = None,
 ) -> SolveResult:
+    from matcher.solver.report import stage_lines, whole
+
     seconds = time.monotonic() - t0
+    raw = [{"name": s.name, "status": s.status, "value": whole(s.value),
+            "bound": whole(s.bound), "seconds": round(s.seconds, 3)} for s in stages]
     stats: dict[str, object] = {
         "seconds": round(seconds, 3),
         "phases": {k: round(v, 3) for k, v in (phases or {}).items()},
-        "stages": [
-            {"name": s.name, "status": s.status, "value": s.value, "bound": s.bound,
-             "seconds": round(s.seconds, 3)} for s in stages
-        ],
+        # One line per stage that agrees with the plan (a stopped stage has no value of
+        # its own); each subproblem's results beside it.
+        "stages": stage_lines(plan, raw),
+        "subproblem_stages": raw,
     }
     if check is not None:
         stats["check"] = check

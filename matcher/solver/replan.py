@@ -120,8 +120,9 @@ def replan(problem: Problem, params: SolveParams, progress: ProgressCallback | N
 
     assert params.reference is not None
     t0 = time.monotonic()
-    deadline = t0 + params.time_limit - min(0.2 * params.time_limit,
-                                             0.05 + len(problem.needs) / 5_000)
+    # Keep back time for the plan, its reasons and its validation (about 1 s per 2,500 needs).
+    deadline = t0 + params.time_limit - min(0.4 * params.time_limit,
+                                             0.05 + len(problem.needs) / 2_500)
     compiled = Compiled.build(problem)
     cand = generate(problem, compiled)
     possible = cand.possible()

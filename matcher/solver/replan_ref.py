@@ -99,14 +99,21 @@ def map_reference(problem: Problem, cand: Candidates, ref: Plan,
         amounts[i * max(n_f, 1) + f] = gr.amount
         need_of[i * max(n_f, 1) + f] = gr.need
     f_keys = _keys(cand.f_need, cand.f_fund, sizes=(n_needs, max(n_f, 1)))
-    g = np.array([amounts.get(int(k), 0) for k in f_keys.tolist()], dtype=np.int64)
-    for key in set(amounts) - set(f_keys.tolist()):
+    want_keys = np.fromiter(amounts, dtype=np.int64, count=len(amounts))
+    want_amounts = np.fromiter(amounts.values(), dtype=np.int64, count=len(amounts))
+    order = np.argsort(want_keys)
+    want_keys, want_amounts = want_keys[order], want_amounts[order]
+    pos = np.clip(np.searchsorted(want_keys, f_keys), 0, max(0, len(want_keys) - 1))
+    hit = (want_keys[pos] == f_keys) if len(want_keys) else np.zeros(len(f_keys), dtype=bool)
+    g = np.where(hit, want_amounts[pos] if len(want_keys) else 0, 0).astype(np.int64)
+    for key in set(amounts) - set(f_keys[hit].tolist()):
         miss(need_of[key])
     # A grant above what the pair may give now (fund shrunk, funding lowered) stays in the
     # reference (a new amount is one change, SPEC) but its need is touched; `repair` drops it.
     for k in np.flatnonzero(g > cand.f_cap).tolist():
         lost_needs.add(int(cand.f_need[k]))
-    was_met = np.array([n.id in set(ref.met) for n in problem.needs], dtype=bool)
+    met_ids = set(ref.met)
+    was_met = np.array([n.id in met_ids for n in problem.needs], dtype=bool)
     return Reference(common, v_mask, u_mask, g, lost, lost_needs, was_met,
                      common[cand.v_need], common[cand.u_need], common[cand.f_need])
 

@@ -28,19 +28,23 @@ from matcher.api.schemas import (
     JobList,
     JobProgress,
     JobRequest,
+    JobResult,
     JobStateName,
     JobStatus,
     PlanChanges,
     ReplanRequest,
     ReplanResponse,
+    StageOut,
 )
-from matcher.api.store import FINAL_STATES, JobRow, Store
+from matcher.api.store import FINAL_STATES, JobRow, Store, utcnow
 from matcher.engine.fair import Busy, FairGate
 from matcher.model import Plan, parse_plan
 from matcher.replan import diff_plans
 from matcher.solver import SolveParams
+from matcher.solver.report import whole
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
+HEARTBEAT_SECONDS = 1.0  # a running job's event stream says it is alive at least this often
 
 
 def _utc(t: datetime | None) -> datetime | None:
@@ -50,16 +54,38 @@ def _utc(t: datetime | None) -> datetime | None:
     return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
-def job_status(row: JobRow) -> JobStatus:
+def job_status(row: JobRow, detail: bool = True) -> JobStatus:
+    """The job resource; `detail` adds the final plan in brief (it reads the plan)."""
     created = _utc(row.created_at)
     assert created is not None
+    started, finished = _utc(row.started_at), _utc(row.finished_at)
+    final = row.state in FINAL_STATES
+    elapsed = None
+    if started is not None:
+        elapsed = round(((finished or utcnow()) - started).total_seconds(), 3)
+    result = job_result(row.plan) if detail and final and row.has_plan else None
     return JobStatus(
         id=row.id, state=row.state,  # type: ignore[arg-type]
         parent=row.parent_id, time_limit=row.time_limit, seed=row.seed,
-        progress=JobProgress(stage=row.stage, coverage=row.coverage, bound=row.bound,
-                             gap=row.gap, elapsed=row.elapsed),
-        has_plan=row.has_plan, error=row.error,
-        created_at=created, started_at=_utc(row.started_at), finished_at=_utc(row.finished_at),
+        progress=JobProgress(stage="finished" if final else row.stage, coverage=row.coverage,
+                             bound=whole(row.bound), gap=row.gap, elapsed=elapsed,
+                             last_improvement=row.elapsed),
+        result=result, has_plan=row.has_plan, error=row.error,
+        created_at=created, started_at=started, finished_at=finished,
+    )
+
+
+def job_result(plan: dict[str, Any] | None) -> JobResult | None:
+    """Status, objective, bound and each stage's value and bound of a stored plan."""
+    if plan is None:
+        return None
+    stages = (plan.get("stats") or {}).get("stages") or []
+    return JobResult(
+        status=plan["status"],
+        objective={k: whole(v) for k, v in plan.get("objective", {}).items() if v is not None},
+        bound={k: whole(v) for k, v in plan.get("bound", {}).items() if v is not None},
+        stages=[StageOut(name=st["name"], status=st["status"], value=whole(st.get("value")),
+                         bound=whole(st.get("bound"))) for st in stages],
     )
 
 
@@ -142,7 +168,8 @@ def list_jobs(
     rows = store.list_jobs(org, states=state or (), limit=limit + 1, after=after)
     more = len(rows) > limit
     rows = rows[:limit]
-    return JobList(jobs=[job_status(r) for r in rows], next=rows[-1].id if more else None)
+    return JobList(jobs=[job_status(r, detail=False) for r in rows],
+                   next=rows[-1].id if more else None)
 
 
 @router.delete("/{job_id}", response_model=JobStatus,
@@ -204,20 +231,27 @@ async def job_events(
     request: Request, job: JobDep, store: StoreDep, settings: SettingsDep,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> AsyncIterator[ServerSentEvent]:
-    """One `improvement` event (a `data:` line of JSON) per improvement, then one `end`
-    event with the job's final state; the stream closes when the job ends, or with a
-    `shutdown` event when the server shuts down first."""
+    """One `improvement` event (a `data:` line of JSON) per improvement, a `heartbeat`
+    event at least once a second while the job runs (its progress: elapsed, stage, coverage,
+    bound), then one `end` event with the job's final state; the stream closes when the job
+    ends, or with a `shutdown` event when the server shuts down first."""
     closing = request.app.state.closing
     grace: float | None = None  # after a shutdown began: when to give up on the job's end
     seq = _last_event(last_event_id)
     # A job cannot outlive its time limit by much; the stream is bounded all the same.
     deadline = time.monotonic() + job.time_limit + settings.stop_wait_seconds + 60.0
+    beat = 0.0
     while True:
         row = await anyio.to_thread.run_sync(store.get, job.id)
         assert row is not None
         for ev in await anyio.to_thread.run_sync(store.events_after, job.id, seq):
             seq = ev["seq"]
             yield ServerSentEvent(data=ev, event="improvement", id=str(seq))
+        if row.state not in FINAL_STATES and time.monotonic() - beat >= HEARTBEAT_SECONDS:
+            # At least once a second while the job runs: its clock, stage and best so far.
+            beat = time.monotonic()
+            yield ServerSentEvent(data=job_status(row, detail=False).progress.model_dump(
+                mode="json") | {"state": row.state}, event="heartbeat")
         if row.state in FINAL_STATES:
             yield ServerSentEvent(data=job_status(row).model_dump(mode="json"), event="end")
             return
@@ -232,7 +266,7 @@ async def job_events(
             yield ServerSentEvent(data={"state": row.state, "detail": "stream time limit"},
                                   event="timeout")
             return
-        await anyio.sleep(settings.event_poll_seconds)
+        await anyio.sleep(min(settings.event_poll_seconds, HEARTBEAT_SECONDS / 2))
 
 
 @router.post("/{job_id}/replan", status_code=status.HTTP_201_CREATED,
