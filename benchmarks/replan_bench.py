@@ -123,16 +123,20 @@ def main() -> int:
                                 "coverage": got.objective.coverage,
                                 "valid": not [v for v in validate(new, got) if v.rule > 0]}
     if args.recommend:
-        from matcher.recommend import recommend_or_explain
+        from matcher.recommend_why import recommend_or_explain
 
         secs_r: list[float] = []
         answered = 0
-        for u in plan.unmet:
-            t = time.monotonic()
-            ans = recommend_or_explain(old, plan, u.need)
-            secs_r.append(time.monotonic() - t)
-            answered += bool(ans.options or ans.reasons)
-        summary["recommend"] = {"unmet": len(plan.unmet), "answered": answered,
+        with_options = 0
+        for mode in ("displace", "free"):
+            for u in plan.unmet:
+                t = time.monotonic()
+                ans = recommend_or_explain(old, plan, u.need, mode=mode)
+                secs_r.append(time.monotonic() - t)
+                answered += bool(ans.options or ans.reasons)
+                with_options += bool(ans.options) and mode == "displace"
+        summary["recommend"] = {"asked": 2 * len(plan.unmet), "answered": answered,
+                                "with_options_displace": with_options,
                                 "p95_s": round(pct(secs_r, 0.95), 4),
                                 "max_s": round(max(secs_r, default=0), 4)}
     line = json.dumps(summary)

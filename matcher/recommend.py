@@ -260,7 +260,8 @@ def _volunteer_use(
     return True, (min(relied) if relied else None), relied
 
 
-def _build_option(ix: _Index, res: _Resources, displaced: frozenset[str]) -> Option | None:
+def _build_option(ix: _Index, res: _Resources, displaced: frozenset[str],
+                  exact: bool = True) -> Option | None:
     """The nearest resources that meet the need once `displaced` are unmet, or None."""
     need = ix.need
     spare = {key: ix.role_fill[key] - ix.role_min.get(key, 0) for key in ix.role_fill}
@@ -318,9 +319,22 @@ def _build_option(ix: _Index, res: _Resources, displaced: frozenset[str]) -> Opt
         for g in grants:
             free_before = res.amounts[g.fund] - sum(a for _, a in ix.by_fund.get(g.fund, []))
             if g.amount > free_before:
-                relied |= {m for m, _ in ix.by_fund.get(g.fund, []) if m in displaced}
-    if relied != set(displaced):
+                users = [(m, a) for m, a in ix.by_fund.get(g.fund, []) if m in displaced]
+                if exact:
+                    relied |= {m for m, _ in users}
+                else:
+                    # Free just enough: the lightest grants first.
+                    short = g.amount - free_before
+                    for m, a in sorted(users, key=lambda ma: (ix.weight[ma[0]], ma[0])):
+                        if short <= 0:
+                            break
+                        if m not in relied:
+                            short -= a
+                        relied.add(m)
+    if exact and relied != set(displaced):
         return None  # a smaller displacement set gives this option (or a better one)
+    if not exact:
+        displaced = frozenset(relied)
     return Option(
         need=need.id,
         weight=ix.weight[need.id],
@@ -352,12 +366,18 @@ def _displacement_candidates(ix: _Index, res: _Resources) -> list[str]:
 
 
 def recommend(problem: Problem, plan: Plan, need_id: str, k: int = DEFAULT_K,
-              max_displaced: int = 2) -> list[Option]:
+              max_displaced: int = 2, mode: str = "displace",
+              first: str | None = None) -> list[Option]:
     """The best `k` ways to meet need `need_id` in `plan`, fewest displaced weight first,
     then least travel.  An empty list when the need is met already or nothing can meet it.
 
-    `plan` must be valid for `problem`; options displace at most `max_displaced` needs.
+    `plan` must be valid for `problem`. With mode `displace`, options displace one or two
+    needs, or where that is not enough as many as the nearest usable resources hold (never a
+    pinned need); with mode `free` only free resources (and volunteers a need has to spare)
+    are used. `first`: a volunteer, venue or fund id to try before the others.
     """
+    if mode == "free":
+        max_displaced = 0
     need = next((n for n in problem.needs if n.id == need_id), None)
     if need is None:
         raise RecommendError(f"no need with id {need_id!r}")
@@ -375,6 +395,10 @@ def recommend(problem: Problem, plan: Plan, need_id: str, k: int = DEFAULT_K,
         return []
     if need.venue is not None and not res.venues:
         return []
+    if first is not None:
+        res.roles = {sk: sorted(c, key=lambda dv: dv[1] != first) for sk, c in res.roles.items()}
+        res.venues = sorted(res.venues, key=lambda du: du[1] != first)
+        res.funds = sorted(res.funds, key=lambda f: f != first)
 
     options: list[Option] = []
 
@@ -403,6 +427,12 @@ def recommend(problem: Problem, plan: Plan, need_id: str, k: int = DEFAULT_K,
             if not worth(ix.weight[a] + ix.weight[b]):
                 break
             consider(frozenset([a, b]))
+    if not options and max_displaced >= 1:
+        # Not enough with one or two: displace what the nearest usable resources hold.
+        every = frozenset(c for c in cands)
+        opt = _build_option(ix, res, every, exact=False)
+        if opt is not None:
+            options.append(opt)
     return options
 
 

@@ -115,3 +115,24 @@ def test_a_replan_runs_as_a_job_and_lists_its_changes(
     assert validate(problem, parse_plan(plan, problem)) == []
     r = client.get(f"/v1/jobs/{job}/changes", headers=A)
     assert r.status_code == 409 and "not a replan" in r.json()["detail"]
+
+
+def test_recommend_answers_every_unmet_need_and_the_inverse(
+        client: TestClient, small: dict[str, Any]) -> None:
+    job = finished(client, small)
+    plan = client.get(f"/v1/jobs/{job}/plan", headers=A).json()
+    for u in plan["unmet"]:
+        for mode in ("displace", "free"):
+            r = client.post("/v1/recommend", headers=A,
+                            json={"job": job, "need": u["need"], "mode": mode})
+            assert r.status_code == 200, r.text
+            out = r.json()
+            assert out["options"] or out["reasons"]
+            assert out["plan_reasons"] == u["reasons"]
+    vid = small["volunteers"][0]["id"]
+    r = client.post("/v1/recommend", headers=A, json={"job": job, "volunteer": vid})
+    assert r.status_code == 200 and isinstance(r.json()["could_meet"], list)
+    r = client.post("/v1/recommend", headers=A, json={"job": job, "volunteer": "nobody"})
+    assert r.status_code == 422 and r.json()["detail"][0]["path"] == "volunteer"
+    r = client.post("/v1/recommend", headers=A, json={"job": job})
+    assert r.status_code == 422

@@ -201,11 +201,22 @@ class RecommendRequest(_Request):
                                  "problem)")
     job: str | None = Field(default=None, min_length=1,
                             description="instead of problem and plan: a finished job's id")
-    need: str = Field(min_length=1, description="id of the need to meet")
+    need: str | None = Field(default=None, min_length=1, description="id of the need to "
+                             "meet (or give volunteer, venue or fund for the inverse question)")
+    volunteer: str | None = Field(default=None, min_length=1, description="instead of need: "
+                                  "which unmet needs this volunteer could make met")
+    venue: str | None = Field(default=None, min_length=1, description="... this venue")
+    fund: str | None = Field(default=None, min_length=1, description="... this fund")
+    mode: Literal["displace", "free"] = Field(
+        default="displace", description="displace: options may unmeet other needs (never "
+        "pinned ones); free: only free resources")
     k: int = Field(default=3, ge=1, description="how many options; capped by the server")
 
     @model_validator(mode="after")
     def _references(self) -> RecommendRequest:
+        asked = [k for k in ("need", "volunteer", "venue", "fund") if getattr(self, k)]
+        if len(asked) != 1:
+            raise input_error("need", "give exactly one of need, volunteer, venue or fund")
         if self.job is not None:
             if self.problem is not None or self.plan is not None:
                 raise input_error("job", "give either job, or problem and plan, not both")
@@ -214,7 +225,7 @@ class RecommendRequest(_Request):
             raise input_error("problem" if self.problem is None else "plan",
                               "required field is missing (or give a job id)")
         check_plan_references(self.problem, self.plan)
-        if not any(n.id == self.need for n in self.problem.needs):
+        if self.need is not None and not any(n.id == self.need for n in self.problem.needs):
             raise input_error("need", f"no need with id {self.need!r}")
         return self
 
@@ -250,10 +261,29 @@ class OptionOut(_Response):
     grants: list[GrantChoice]
 
 
-class RecommendResponse(_Response):
+class ReasonOut(_Response):
+    requirement: str = Field(description="role 'skill', venue, funding, or together")
+    reason: str
+
+
+class NeedOption(_Response):
     need: str
-    already_met: bool
-    options: list[OptionOut]
+    weight: int
+    option: OptionOut
+
+
+class RecommendResponse(_Response):
+    need: str | None = None
+    already_met: bool = False
+    mode: str = "displace"
+    options: list[OptionOut] = Field(default_factory=list)
+    reasons: list[ReasonOut] = Field(default_factory=list, description="when there is no "
+                                     "option: why, per requirement that cannot be given")
+    plan_reasons: list[str] = Field(default_factory=list, description="the plan's own reasons "
+                                    "for the need")
+    could_meet: list[NeedOption] | None = Field(None, description="inverse question: unmet "
+                                                "needs the resource could make met, heaviest "
+                                                "first, each with its best option")
     seconds: float
 
 

@@ -13,7 +13,9 @@ from matcher.api.errors import raise_input_error
 from matcher.api.responses import JOB_ERRORS, Message
 from matcher.api.schemas import (
     GrantChoice,
+    NeedOption,
     OptionOut,
+    ReasonOut,
     RecommendRequest,
     RecommendResponse,
     VenueChoice,
@@ -21,7 +23,8 @@ from matcher.api.schemas import (
 )
 from matcher.api.store import FINAL_STATES, Store
 from matcher.model import Plan, Problem
-from matcher.recommend import Option, recommend
+from matcher.recommend import Option
+from matcher.recommend_why import could_meet, recommend_or_explain
 from matcher.validate import validate
 
 router = APIRouter(tags=["recommend"])
@@ -42,13 +45,17 @@ def _option_out(rank: int, o: Option) -> OptionOut:
 
 
 @router.post("/recommend", response_model=RecommendResponse, responses=RESPONSES,
-             summary="Ways to meet one need, and what each would displace")
+             summary="Ways to meet one need (or why not); needs a resource could meet")
 def recommend_for_need(body: RecommendRequest, settings: SettingsDep, org: OrgDep,
                        store: StoreDep, cache: ParsedJobsDep) -> RecommendResponse:
     """Up to `k` options (volunteers per role, a venue, grants), fewest displaced weight
-    first, then least travel. The plan must obey SPEC's rules (its objective values may be
-    stale). Give `job` instead of `problem` and `plan` to ask about a finished job's plan:
-    the server keeps it parsed, so one need after another is answered fast."""
+    first, then least travel; where there is none, a reason per requirement that cannot be
+    given (`reasons`, beside the plan's own). `mode`: `displace` (default) or `free`
+    (free resources only). Give `volunteer`, `venue` or `fund` instead of `need` for the
+    inverse: the unmet needs it could make met (`could_meet`). The plan must obey SPEC's
+    rules (its objective values may be stale). Give `job` instead of `problem` and `plan` to
+    ask about a finished job's plan: the server keeps it parsed, so one need after another
+    is answered fast."""
     t0 = time.perf_counter()
     if body.job is not None:
         problem, plan = _from_job(body.job, org, store, cache)
@@ -60,13 +67,26 @@ def recommend_for_need(body: RecommendRequest, settings: SettingsDep, org: OrgDe
             raise_input_error("plan", f"the plan breaks {broken[0]}"
                               + (f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""))
     limits.check_entities(problem, settings)
+    k = min(body.k, settings.max_recommendations)
+    if body.need is None:
+        kind = next(x for x in ("volunteer", "venue", "fund") if getattr(body, x))
+        ident = getattr(body, kind)
+        try:
+            found = could_meet(problem, plan, kind, ident, k, mode=body.mode)
+        except ValueError as err:
+            raise_input_error(kind, str(err))
+        return RecommendResponse(
+            mode=body.mode, could_meet=[NeedOption(need=n, weight=w, option=_option_out(1, o))
+                                        for n, w, o in found],
+            seconds=round(time.perf_counter() - t0, 6))
     if not any(n.id == body.need for n in problem.needs):
         raise_input_error("need", f"no need with id {body.need!r}")
-    k = min(body.k, settings.max_recommendations)
-    options = recommend(problem, plan, body.need, k)
+    ans = recommend_or_explain(problem, plan, body.need, k, mode=body.mode)
     return RecommendResponse(
-        need=body.need, already_met=body.need in plan.met,
-        options=[_option_out(i + 1, o) for i, o in enumerate(options)],
+        need=body.need, already_met=ans.already_met, mode=body.mode,
+        options=[_option_out(i + 1, o) for i, o in enumerate(ans.options)],
+        reasons=[ReasonOut(requirement=r.requirement, reason=r.reason) for r in ans.reasons],
+        plan_reasons=ans.plan_reasons, could_meet=None,
         seconds=round(time.perf_counter() - t0, 6),
     )
 
