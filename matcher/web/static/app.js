@@ -17,6 +17,7 @@ const UNMET_PAGE = 50;
 const STAGES = {
   fairness: 'stage.fairness', coverage: 'stage.coverage', changes: 'stage.changes',
   stability: 'stage.changes', fill: 'stage.fill', travel: 'stage.travel', greedy: 'stage.greedy',
+  finished: 'stage.finished',
 };
 const STATES = {
   queued: 'state.queued', running: 'state.running', done: 'state.done', stopped: 'state.stopped',
