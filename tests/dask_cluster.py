@@ -33,6 +33,8 @@ class Cluster:
         proc = subprocess.Popen(
             [str(BIN / "dask"), "worker", self.address, "--host", "127.0.0.1",
              "--nthreads", "1", "--memory-limit", self.memory_limit, "--no-dashboard",
+             # Its HTTP server (health, metrics) on loopback too, not on every interface.
+             "--dashboard-address", "127.0.0.1:0",
              "--name", name],
             env=_env(), start_new_session=True,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -73,7 +75,7 @@ def start(n_workers: int = 2, memory_limit: str = "2GiB") -> Cluster:
     address = f"tcp://127.0.0.1:{port}"
     sched = subprocess.Popen(
         [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
-         "--no-dashboard"],
+         "--no-dashboard", "--dashboard-address", "127.0.0.1:0"],
         env=_env(), start_new_session=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     cluster = Cluster(address, sched, memory_limit=memory_limit)

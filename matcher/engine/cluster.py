@@ -11,6 +11,8 @@ from matcher.engine.executor import DaskExecutor, EngineError
 # subproblem's fault (out of memory, a crash) and ends the solve with the cause.
 ALLOWED_FAILURES = 1
 
+log = logging.getLogger(__name__)
+
 
 class Engine:
     """A connection to a Dask cluster, and the local cluster when this process started it."""
@@ -30,7 +32,8 @@ class Engine:
         with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
             cluster = LocalCluster(
                 n_workers=n_workers, threads_per_worker=1, processes=True,
-                memory_limit=memory_limit, host="127.0.0.1", dashboard_address=None,
+                # Its HTTP server (health, metrics) on loopback, on a free port.
+                memory_limit=memory_limit, host="127.0.0.1", dashboard_address="127.0.0.1:0",
                 silence_logs=logging.ERROR)
             client = Client(cluster)
         return cls(client, cluster, memory_limit)
@@ -60,11 +63,17 @@ class Engine:
 
     def close(self) -> None:
         """Disconnect; a local cluster is shut down with its workers."""
+        # Best effort within a few seconds (a shutdown has 10 s in all): a worker still busy
+        # in a solver call is ended with its process when this one exits.
         try:
             self.client.close(timeout=2)
-        finally:
-            if self.cluster is not None:
-                self.cluster.close(timeout=3)
+        except (TimeoutError, OSError) as err:
+            log.warning("closing the Dask client: %s", err)
+        if self.cluster is not None:
+            try:
+                self.cluster.close(timeout=4)
+            except (TimeoutError, OSError) as err:
+                log.warning("closing the local Dask cluster: %s", err)
 
     def __enter__(self) -> Engine:
         return self
