@@ -35,7 +35,8 @@ MIP_SHARE = 0.8  # of a subproblem's time, for HiGHS; CP-SAT finishes what it le
 LP_BOUND_PAIRS = 5_000
 # Of the time left after HiGHS, the share kept for the neighbourhood search when the exact
 # stages do not finish (they stop early; what they leave unused goes to the search too).
-SEARCH_SHARE = 0.4  # above this, an LP bound first (cheap next to the CP-SAT search)
+SEARCH_SHARE = 0.4
+LP_BUILD_S_PER_PAIR = 3e-5  # above this, an LP bound first (cheap next to the CP-SAT search)
 
 I64 = NDArray[np.int64]
 
@@ -191,14 +192,19 @@ def _large_fair(
     cap = 0.25 * left if stop is None else min(0.25 * left, 20.0)
     # Every group's share is at most the weight of its needs that could be met at all; the
     # LP only when that does not already prove the greedy's fairness.
-    mx = lp.matrices(sp, link_pairs=False)  # one build for both LPs (seconds at this size)
     top = _share_bound(sp)
-    if sp.fairness_of(warm.met) < top:
-        f_bound = lp.fairness_bound(sp, cap, mx)
-        if f_bound is not None:
-            top = min(top, Fraction(f_bound))
-    relaxed = lp.coverage_bound(sp, min(cap, max(0.0, end - time.monotonic()) * 0.25), mx)
-    cov_bound = relaxed[0] if relaxed is not None else float(sp.max_coverage())
+    cov_bound = float(sp.max_coverage())
+    # Building the matrices is Python work HiGHS's time limit does not cover (about 30 us a
+    # pair): only when it fits the LPs' share of the time.
+    if LP_BUILD_S_PER_PAIR * sp.size < cap:
+        mx = lp.matrices(sp, link_pairs=False)  # one build for both LPs
+        if sp.fairness_of(warm.met) < top:
+            f_bound = lp.fairness_bound(sp, cap, mx)
+            if f_bound is not None:
+                top = min(top, Fraction(f_bound))
+        relaxed = lp.coverage_bound(sp, min(cap, max(0.0, end - time.monotonic()) * 0.25), mx)
+        if relaxed is not None:
+            cov_bound = relaxed[0]
     tell("coverage", sp.stage_value("coverage", warm), cov_bound, warm)
     took_lp = time.monotonic() - t0
     best, _gains = search.improve(
