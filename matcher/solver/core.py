@@ -234,7 +234,7 @@ def solve(
     # Keep back time for the plan and its explanations (about 1 s per 10,000 needs) and for
     # the final check (about 0.25 ms per assignment the roles could take).
     slots = sum(r.count for n in problem.needs for r in n.roles) + len(problem.needs)
-    deadline = t0 + params.time_limit - min(0.25 * params.time_limit,
+    deadline = t0 + params.time_limit - min(0.3 * params.time_limit,
                                              0.05 + len(problem.needs) / 5_000
                                              + slots / 4_000 + 0.03 * params.time_limit)
     possible = cand.possible()

@@ -41,6 +41,7 @@ from matcher.solver.cpsat import (
 I64 = NDArray[np.int64]
 NEIGHBOURHOOD_PAIRS = 6_000  # pairs per neighbourhood model: solved in well under a second
 INT_LIMIT = 1 << 60
+LP_BUILD_S_PER_PAIR = 3e-5  # building the LP matrices, measured on a busy 2-core machine
 
 
 def time_clusters(sp: SubProblem) -> list[I64]:
@@ -244,7 +245,10 @@ def solve_large(
     best = warm
     bound = float(sp.max_coverage())
     # HiGHS cannot be interrupted: when the solve may be stopped, keep the LP short.
-    relaxed = lp.coverage_bound(sp, 0.5 * seconds if stop is None else min(0.5 * seconds, 20.0))
+    lp_time = 0.5 * seconds if stop is None else min(0.5 * seconds, 20.0)
+    # Building the LP is Python work its time limit does not cover: only when it fits.
+    relaxed = (lp.coverage_bound(sp, lp_time) if LP_BUILD_S_PER_PAIR * sp.size < lp_time
+               else None)
     if relaxed is not None:
         bound, m_lp = relaxed
         # Needs the LP meets most fully first (LP rounding by a greedy), nearest first.

@@ -32,11 +32,11 @@ from matcher.solver.greedy import best_greedy, greedy
 LARGE_PAIRS = 60_000
 
 MIP_SHARE = 0.8  # of a subproblem's time, for HiGHS; CP-SAT finishes what it leaves
-LP_BOUND_PAIRS = 5_000
+LP_BOUND_PAIRS = 5_000  # above this, an LP bound first (cheap next to the CP-SAT search)
 # Of the time left after HiGHS, the share kept for the neighbourhood search when the exact
 # stages do not finish (they stop early; what they leave unused goes to the search too).
 SEARCH_SHARE = 0.4
-LP_BUILD_S_PER_PAIR = 3e-5  # above this, an LP bound first (cheap next to the CP-SAT search)
+LP_BUILD_S_PER_PAIR = 3e-5  # building the LP matrices, measured on a busy 2-core machine
 
 I64 = NDArray[np.int64]
 
