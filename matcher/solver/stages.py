@@ -165,6 +165,11 @@ def solve_subproblem(
             if out.fairness is not None and sp.group is not None:
                 achieved = sp.fairness_of(topped.met)
                 out.fairness = (achieved, max(achieved, out.fairness[1]))
+    if out.fairness is not None and sp.group is not None:
+        # No fairness above the share of needs that could be met at all, whatever the
+        # stages proved.
+        value, top = out.fairness
+        out.fairness = (value, max(value, min(top, _share_bound(sp))))
     if out.solution is None or sp.rank(warm) > sp.rank(out.solution):
         # Never behind the greedy start (a stage may end with a worse incumbent than its
         # hint when it runs out of time).
