@@ -165,6 +165,14 @@ def solve_subproblem(
             if out.fairness is not None and sp.group is not None:
                 achieved = sp.fairness_of(topped.met)
                 out.fairness = (achieved, max(achieved, out.fairness[1]))
+    if out.solution is not None and _at_trivial_bounds(sp, out.solution, out.coverage_bound):
+        # Every stage at a bound that holds for any plan: proven whatever the stages said
+        # (PTSP: every task met, nothing to fill, no travel).
+        out.results = [StageResult(name, "optimal", float(v), float(v), 0.0)
+                       for name, v in zip(("coverage", "fill", "travel"),
+                                          (sp.stage_value("coverage", out.solution),
+                                           sp.stage_value("fill", out.solution),
+                                           sp.stage_value("travel", out.solution)))]
     if out.fairness is not None and sp.group is not None:
         # No fairness above the share of needs that could be met at all, whatever the
         # stages proved.
@@ -233,6 +241,18 @@ def _large_fair(
         StageResult("travel", "feasible", float(sp.stage_value("travel", best)), None, 0.0),
     ]
     return SubOutcome(results, best, (achieved, top), cov_bound)
+
+
+def _at_trivial_bounds(sp: SubProblem, sol: Solution, cov_bound: float) -> bool:
+    """Coverage at its proven bound, fill at the most any plan could add, no travel."""
+    if sp.group is not None or sp.ref_v is not None:
+        return False
+    cov = sp.stage_value("coverage", sol)
+    if cov < cov_bound:
+        return False
+    extra = sum(int(w) * (sum(hi) - sum(lo)) for w, hi, lo in
+                zip(sp.weight.tolist(), sp.role_count, sp.role_min))
+    return sp.stage_value("fill", sol) >= extra and sp.stage_value("travel", sol) == 0
 
 
 def _share_bound(sp: SubProblem) -> Fraction:
@@ -390,7 +410,8 @@ def _search(
     settings: StageSettings, tell: Report, stop: Any,
 ) -> SubOutcome:
     """Neighbourhood search with the time left when some stage is not proven."""
-    if all(r.status == "optimal" for r in results) or end - time.monotonic() < 0.2:
+    if (all(r.status == "optimal" for r in results) or end - time.monotonic() < 0.2
+            or _at_trivial_bounds(sp, best, cov_bound)):
         return SubOutcome(results, best, fair_info, cov_bound)
     from matcher.solver import search
 
