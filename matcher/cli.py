@@ -54,7 +54,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         check_writable(args.out)
     # The limit holds for the whole command: start-up and reading the problem came out of
     # it, writing the plan still will (about 1 s per 10,000 needs).
-    budget = args.time_limit - _seconds_since_start() - (0.01 * args.time_limit
+    budget = args.time_limit - _seconds_since_start() - (0.03 * args.time_limit
                                                           + len(problem.needs) / 10_000)
     params = SolveParams(time_limit=max(0.5 * args.time_limit, budget), seed=args.seed,
                          workers=args.workers)
