@@ -189,9 +189,10 @@ def improve(
     settings: StageSettings,
     on_improve: Callable[[Solution], None] | None = None,
     stop: Any = None,
+    finished: Callable[[Solution], bool] | None = None,
 ) -> Solution:
-    """Neighbourhood search from `start` until the deadline, a stop, or a full pass in which
-    no neighbourhood improves (a local optimum)."""
+    """Neighbourhood search from `start` until the deadline, a stop, a full pass in which
+    no neighbourhood improves (a local optimum), or `finished` says nothing is left."""
     cur = Solution(start.met.copy(), start.v.copy(), start.u.copy(), start.g.copy())
     changed = True
     while changed and time.monotonic() < deadline and not (stop is not None and stop.is_set()):
@@ -215,6 +216,8 @@ def improve(
                 changed = True
                 if on_improve is not None:
                     on_improve(cur)
+                if finished is not None and finished(cur):
+                    return cur
     return cur
 
 
@@ -258,10 +261,14 @@ def solve_large(
         if keeps_pins(sp, guided) and _better(sp, guided, best):
             best = guided
     report(sp.stage_value("coverage", best), bound, best)
-    clusters = time_clusters(sp)
-    hoods = neighbourhoods(sp, clusters, NEIGHBOURHOOD_PAIRS)
-    best = improve(sp, best, hoods, end, settings,
-                   lambda s: report(sp.stage_value("coverage", s), bound, s), stop)
+    from matcher.solver.stages import _at_trivial_bounds
+
+    if not _at_trivial_bounds(sp, best, bound):  # else nothing left to improve
+        clusters = time_clusters(sp)
+        hoods = neighbourhoods(sp, clusters, NEIGHBOURHOOD_PAIRS)
+        best = improve(sp, best, hoods, end, settings,
+                       lambda s: report(sp.stage_value("coverage", s), bound, s), stop,
+                       finished=lambda s: _at_trivial_bounds(sp, s, bound))
     cov = sp.stage_value("coverage", best)
     status = "optimal" if cov >= bound else "feasible"
     results = [
