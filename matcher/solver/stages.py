@@ -306,8 +306,6 @@ def _exact(
             tell("bound", sp.stage_value("coverage", best), cov_bound, None)
 
     search_end = end
-    # The exact stages stop early enough to leave the neighbourhood search its share.
-    end = time.monotonic() + (1.0 - SEARCH_SHARE) * max(0.0, end - time.monotonic())
 
     def left(frac: float) -> float:
         return max(0.0, (end - time.monotonic()) * frac)
@@ -349,6 +347,9 @@ def _exact(
             stages = [s for s in stages if s[0] not in done]
             mm.set_hint(best)
 
+    # After HiGHS (its share as before), the CP-SAT stages stop early enough to leave the
+    # neighbourhood search its share.
+    end = time.monotonic() + (1.0 - SEARCH_SHARE) * max(0.0, search_end - time.monotonic())
     for name, maximize, frac in stages:
         scale = 1
         if name == "fairness":
