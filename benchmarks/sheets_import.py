@@ -28,8 +28,9 @@ from matcher import sheets  # noqa: E402
 from matcher.io import load_problem  # noqa: E402
 
 
-def _run(args: list[str]) -> tuple[float, int, int, str]:
-    """Wall seconds, exit code, peak RSS in MB, last stderr line of one CLI run."""
+def _run(args: list[str]) -> tuple[float, float, int, int, str]:
+    """Wall seconds, CPU seconds (user + system: less sensitive to a busy machine), exit
+    code, peak RSS in MB, last stderr line of one CLI run."""
     t0 = time.monotonic()
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert proc.stderr is not None
@@ -38,7 +39,8 @@ def _run(args: list[str]) -> tuple[float, int, int, str]:
     seconds = time.monotonic() - t0
     code = os.waitstatus_to_exitcode(status)
     lines = err.strip().splitlines()
-    return seconds, code, usage.ru_maxrss // 1024, (lines[-1] if lines else "")
+    cpu = usage.ru_utime + usage.ru_stime
+    return seconds, cpu, code, usage.ru_maxrss // 1024, (lines[-1] if lines else "")
 
 
 def _with_bad_cells(data: bytes, count: int) -> bytes:
@@ -54,6 +56,8 @@ def _with_bad_cells(data: bytes, count: int) -> bytes:
 
 
 def main() -> None:
+    # Load average before and after: the machine is shared, and the figures move with it.
+    print(f"load average at start: {os.getloadavg()[0]:.1f}")
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--scenario", default="yibin")
     args = ap.parse_args()
@@ -76,16 +80,17 @@ def main() -> None:
           f"(export), CSV zip {zipped.stat().st_size / 1e6:.1f} MB")
     matcher = str(REPO / ".venv" / "bin" / "matcher")
     back = out / "imported.json"
-    print("| input | command | wall s | exit | peak MB | report |")
-    print("|---|---|---|---|---|---|")
+    print("| input | command | wall s | CPU s | exit | peak MB | report |")
+    print("|---|---|---|---|---|---|---|")
     for label, src in (("workbook", xlsx), ("CSV zip", zipped), ("workbook, 50 bad cells", bad)):
         cmd = [matcher, "import", str(src.relative_to(REPO)), "--out",
                str(back.relative_to(REPO))]
         back.unlink(missing_ok=True)
-        seconds, code, mb, last = _run(cmd)
+        seconds, cpu, code, mb, last = _run(cmd)
         if code == 0:
             assert load_problem(back) == problem, "the import differs from the problem"
-        print(f"| {label} | `{' '.join(cmd[1:])}` | {seconds:.2f} | {code} | {mb} | {last[:90]} |")
+        print(f"| {label} | `{' '.join(cmd[1:])}` | {seconds:.2f} | {cpu:.2f} | {code} | {mb} "
+              f"| {last[:90]} |", flush=True)
 
 
 if __name__ == "__main__":
