@@ -284,9 +284,9 @@ class Store:
                 if bound is not None and row.coverage is not None:
                     row.bound = bound
                     row.gap = 0.0 if bound <= 0 else max(0.0, (bound - row.coverage) / bound)
-            org, seconds = row.org, row.elapsed or 0.0
-        if seconds > 0:
-            self.add_usage(org, solver_seconds=seconds)
+            seconds = row.elapsed or 0.0
+            if seconds > 0:  # in the same transaction: whoever sees the end sees the charge
+                s.execute(self._usage_upsert(row.org, utcnow().date(), 0, seconds))
         return True
 
     def request_stop(self, job_id: str) -> None:
@@ -393,19 +393,20 @@ class Store:
     def add_usage(self, org: str, *, jobs: int = 0, solver_seconds: float = 0.0,
                   day: date | None = None) -> Usage:
         """Add to an organisation's use of the day (UTC) in one statement; the new totals."""
-        day = day or utcnow().date()
+        stmt = self._usage_upsert(org, day or utcnow().date(), jobs, solver_seconds)
+        with self._session.begin() as s:
+            got = s.execute(stmt).one()
+            return Usage(int(got[0]), float(got[1]))
+
+    def _usage_upsert(self, org: str, day: date, jobs: int, solver_seconds: float) -> Any:
         values = {"org": org, "day": day, "jobs": jobs, "solver_seconds": solver_seconds}
-        dialect = self.engine.dialect.name
-        ins = (postgresql.insert(UsageRow) if dialect == "postgresql"
+        ins = (postgresql.insert(UsageRow) if self.engine.dialect.name == "postgresql"
                else sqlite.insert(UsageRow))
-        stmt = ins.values(**values).on_conflict_do_update(
+        return ins.values(**values).on_conflict_do_update(
             index_elements=[UsageRow.org, UsageRow.day],
             set_={"jobs": UsageRow.jobs + ins.excluded.jobs,
                   "solver_seconds": UsageRow.solver_seconds + ins.excluded.solver_seconds},
         ).returning(UsageRow.jobs, UsageRow.solver_seconds)
-        with self._session.begin() as s:
-            got = s.execute(stmt).one()
-            return Usage(int(got[0]), float(got[1]))
 
     def usage(self, org: str, day: date | None = None) -> Usage:
         with self._session() as s:
