@@ -351,6 +351,8 @@ def _exact(
     # neighbourhood search its share.
     end = time.monotonic() + (1.0 - SEARCH_SHARE) * max(0.0, search_end - time.monotonic())
     for name, maximize, frac in stages:
+        if best is not None:  # the job resource shows the stage that runs now
+            tell(name, sp.stage_value("coverage", best), None, None)
         scale = 1
         if name == "fairness":
             expr, scale = mm.fairness_scaled()

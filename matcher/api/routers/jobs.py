@@ -61,7 +61,10 @@ def job_status(row: JobRow, detail: bool = True) -> JobStatus:
     started, finished = _utc(row.started_at), _utc(row.finished_at)
     final = row.state in FINAL_STATES
     elapsed = None
-    if started is not None:
+    if final and row.elapsed is not None:
+        elapsed = row.elapsed  # the solve's own seconds, as recorded at its end
+    elif started is not None:
+        # Running: the clock since the start, not the time of the last improvement.
         elapsed = round(((finished or utcnow()) - started).total_seconds(), 3)
     result = job_result(row.plan) if detail and final and row.has_plan else None
     return JobStatus(
