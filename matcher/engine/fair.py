@@ -68,6 +68,14 @@ class FairGate:
                 return self._waiting[org][0]
         return None
 
+    def check(self, org: str) -> None:
+        """`Busy` now if `org` is at its cap (before the caller reads a big request body)."""
+        with self._cond:
+            mine = self._held.get(org, 0) + len(self._waiting.get(org, ()))
+            if mine >= self.per_org:
+                raise Busy(f"organisation {org} already has {mine} synchronous solves running "
+                           f"or waiting (limit {self.per_org})", self.retry_after)
+
     def acquire(self, org: str, timeout: float | None = None) -> None:
         """Wait for a slot (in turn with other organisations); `Busy` when `org` already
         holds or waits for `per_org` of them, or when `timeout` passes."""

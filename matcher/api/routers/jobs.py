@@ -101,15 +101,16 @@ async def create_job(request: Request, org: OrgDep, settings: SettingsDep, store
     has at most `max_queued_jobs_per_org` jobs waiting (429 beyond) and
     `max_running_jobs_per_org` running; queued jobs of different organisations start in
     turn."""
-    body = await parse_body(request, JobRequest)
-    limits.check_entities(body.problem, settings)
-    seconds = limits.time_limit(body.time_limit, settings.default_job_time_limit,
-                                settings.max_job_time_limit, "max_job_time_limit")
+    # Refused before its body is parsed (it can be megabytes).
     running, queued = runner.counts(org)
     if queued >= settings.max_queued_jobs_per_org:
         raise Busy(f"organisation {org} already has {queued} jobs queued and {running} "
                    f"running (limit {settings.max_queued_jobs_per_org} queued)",
                    settings.retry_after_seconds)
+    body = await parse_body(request, JobRequest)
+    limits.check_entities(body.problem, settings)
+    seconds = limits.time_limit(body.time_limit, settings.default_job_time_limit,
+                                settings.max_job_time_limit, "max_job_time_limit")
 
     def create() -> JobRow:
         quotas.admit(store, settings, org, seconds, job=True)

@@ -29,6 +29,7 @@ async def solve_now(request: Request, settings: SettingsDep, org: OrgDep,
     `max_sync_solves_per_org` solves running or waiting (429 beyond); waiting solves of
     different organisations are served in turn."""
     gate: FairGate = request.app.state.sync_gate
+    gate.check(org)  # a refused request costs no parsing (the body can be megabytes)
     body = await parse_body(request, SolveRequest)
     limits.check_entities(body.problem, settings)
     seconds = limits.time_limit(body.time_limit, settings.max_sync_time_limit,
