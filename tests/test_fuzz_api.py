@@ -36,7 +36,10 @@ def _settings(directory: Path) -> Settings:
                     event_poll_seconds=0.05,
                     # Thousands of requests, some keyless on purpose: no rate limits here
                     # (tested in test_api_auth.py).
-                    min_key_length=5, rate_limit_requests="", rate_limit_failures="")
+                    min_key_length=5, rate_limit_requests="", rate_limit_failures="",
+                    # Request handling is under test, not the engine (tests/test_engine*.py):
+                    # jobs run in-process, and no local cluster is started and torn down.
+                    engine="inprocess")
 
 
 @pytest.fixture(scope="module")

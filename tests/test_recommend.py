@@ -2,12 +2,11 @@
 
 Small hand-made problems each show one way of meeting a need (a free volunteer, one moved off
 a role staffed above its minimum, a displaced need, a venue clash, pooled funds); the
-Tianchang scenario shows the search stays fast and sound at county scale.
+Tianchang scenario shows the search stays sound at county scale.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -176,15 +175,13 @@ def tianchang() -> tuple[Problem, Plan]:
     return problem, plan
 
 
-def test_tianchang_every_option_is_valid_and_each_answer_is_fast(
+def test_tianchang_every_option_is_valid_and_sorted(
         tianchang: tuple[Problem, Plan]) -> None:
     problem, plan = tianchang
     assert plan.unmet
-    worst, offered = 0.0, 0
+    offered = 0
     for u in plan.unmet:
-        t0 = time.perf_counter()
         opts = recommend(problem, plan, u.need, 3)
-        worst = max(worst, time.perf_counter() - t0)
         keys = [(o.displaced_weight, o.travel_m) for o in opts]
         assert keys == sorted(keys)
         # Validating a county-size plan takes a while: check the first options in full.
@@ -193,4 +190,4 @@ def test_tianchang_every_option_is_valid_and_each_answer_is_fast(
             if offered <= 12:
                 check(problem, plan, o)
     assert offered > 0
-    assert worst < 0.5, f"slowest recommendation took {worst:.3f} s"
+    # Speed is a benchmark's business (benchmarks/replan_bench.py), never a test's.
