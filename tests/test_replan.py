@@ -286,3 +286,25 @@ def test_cli_replan_writes_the_plan_and_exits_2_on_a_bad_change(
     assert code == 2
     assert "bad.json: changes[0].need: no need with id 'n99'" in capsys.readouterr().err
     assert not (tmp_path / "never.json").exists()
+
+
+def test_a_pin_the_neighbourhood_cannot_hold_falls_back_to_a_whole_solve(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new pin gives a busy volunteer to an unmet need that overlaps the need it serves.
+    With the search held to its first ring (the touched need and free resources only), no
+    neighbourhood plan holds the pin: the replan must still answer with a valid plan that keeps
+    it (it used to raise 'replan produced an invalid plan: rule 14'), changes counted."""
+    from matcher.solver import replan as replan_solver
+
+    monkeypatch.setattr(replan_solver, "MAX_RINGS", 1)
+    doc = {
+        "volunteers": [vol("v1", ["teaching"])],
+        "needs": [need("n1", "10:00", "11:00", [role("teaching")], priority=4),
+                  need("n2", "10:30", "11:30", [role("teaching")], priority=2)],
+    }
+    plan = plan_of(parse_problem(doc), [("n1", "teaching", "v1")])
+    _, new, diff = replan(doc, plan, [
+        {"op": "add_pin", "pin": {"need": "n2", "volunteer": "v1"}}])
+    assert pairs(new) == {("n2", "v1")}
+    assert diff["total"] == 2
+    assert "fallback" in new.stats["replan"]

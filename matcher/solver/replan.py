@@ -15,6 +15,7 @@ the change, not of the problem.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
@@ -191,7 +192,11 @@ def replan(problem: Problem, params: SolveParams, progress: ProgressCallback | N
         plan = _with_changes(plan, changes_between(ref, start))
         broken = [v for v in validate(problem, plan) if v.rule > 0]
         if broken:
-            raise RuntimeError(f"replan produced an invalid plan: {broken[0]}")
+            # The repaired start cannot hold a new pin that moves resources (a recommended
+            # option pinned, say) and the neighbourhood search found no plan that does: a
+            # whole solve, whose pins-first stage finds one whenever the pins can hold.
+            return _whole_solve(problem, params, t0, history, progress, stop,
+                                reason=str(broken[0]))
     stages = _stage_stats(plan, search.proven_all)
     extra = {"touched_needs": len(touched_needs), "gain_needs": len(gain), "rings": rings,
              "neighbourhood_needs": largest, "solves": search.solves, "log": search.log}
@@ -264,6 +269,27 @@ def _stage_stats(plan: Plan, proven: bool) -> list[dict[str, Any]]:
     values.append(("travel", o.travel_m, None))
     return [{"name": n, "status": status, "value": v,
              "bound": b if b is not None or not proven else v} for n, v, b in values]
+
+
+def _whole_solve(problem: Problem, params: SolveParams, t0: float, history: list[Progress],
+                 progress: ProgressCallback | None, stop: StopFlag | None,
+                 reason: str) -> SolveResult:
+    """The last resort of a replan: the problem solved as a new one in the time left, its
+    `changes` counted against the reference as SPEC says (the diff's `total`)."""
+    from matcher.replan import diff_plans
+    from matcher.solver import core
+
+    left = max(1.0, params.time_limit - (time.monotonic() - t0))
+    whole = core.solve(problem, replace(params, reference=None, time_limit=left),
+                       progress, stop)
+    assert params.reference is not None
+    total = diff_plans(params.reference, whole.plan, params.reference_problem or problem,
+                       problem)["total"]
+    plan = _with_changes(whole.plan, total)
+    stages = _stage_stats(plan, plan.status == "optimal")
+    return _finish(plan, t0, stages, history + list(whole.history),
+                   {"fallback": "whole solve: the neighbourhood search held no valid plan "
+                                f"({reason})"})
 
 
 def _finish(plan: Plan, t0: float, stages: list[dict[str, Any]], history: list[Progress],
