@@ -168,11 +168,7 @@ def test_coordinator_session(server: Server, web: Browser, tmp_path: Path) -> No
     assert len(pending) == len(pins) >= 1
     assert all(p["kind"] == "pin" and p["need"] == target for p in pins)
 
-    # (Replanning with pins that move resources answers 503 from the replan engine for now,
-    # so these wait unused: the coordinator takes them back.)
-    for _ in pins:
-        page.locator("#pending [data-act=unpend]").first.click()
-    assert page.evaluate("window.matcherPage.state.pending.length") == 0
+    # They wait in the Changes tab and go with the map's pin and forbid into one replan.
 
     # Pin and forbid by clicking on the map: a met need with two volunteers; keep one, forbid
     # the other, replan, and see the change listed and drawn.
@@ -187,7 +183,13 @@ def test_coordinator_session(server: Server, web: Browser, tmp_path: Path) -> No
         lat, lon = n["location"]["lat"], n["location"]["lon"]
         return sum(abs(a - lat) < 0.003 and abs(b - lon) < 0.003 for a, b in spots) == 1
 
-    chosen = next(n for n in problem["needs"] if counts.get(n["id"], 0) >= 2 and alone(n))
+    # Away from the pinned option: not a need it displaces or takes from, no volunteer of it.
+    busy = set(first.get("displaced", [])) | {target}
+    busy |= {v.get("taken_from") for v in first["volunteers"]}
+    busy |= {a["need"] for a in plan["assignments"]
+             if a["volunteer"] in {v["volunteer"] for v in first["volunteers"]}}
+    chosen = next(n for n in problem["needs"] if counts.get(n["id"], 0) >= 2 and alone(n)
+                  and n["id"] not in busy)
     keep, drop = [a["volunteer"] for a in plan["assignments"] if a["need"] == chosen["id"]][:2]
     x, y = page.evaluate("""(loc) => { const m = window.matcherPage.leaflet;
         m.setView(loc, 15, {animate: false});
@@ -200,7 +202,8 @@ def test_coordinator_session(server: Server, web: Browser, tmp_path: Path) -> No
     popup = page.locator(f".leaflet-popup .popup-need[data-need='{chosen['id']}']")
     popup.locator(f"[data-act=pin][data-volunteer='{keep}']").click()
     popup.locator(f"[data-act=forbid][data-volunteer='{drop}']").click()
-    assert page.evaluate("window.matcherPage.state.pending.map(c => c.kind)") == ["pin", "forbid"]
+    assert page.evaluate("window.matcherPage.state.pending.map(c => c.kind)") == [
+        "pin"] * len(pins) + ["pin", "forbid"]
     page.click("[data-tab=changes]")
     page.click("#tab-changes [data-act=replan]")
     page.wait_for_selector("#replan-diff", timeout=120_000)
@@ -211,6 +214,15 @@ def test_coordinator_session(server: Server, web: Browser, tmp_path: Path) -> No
         diff = api.get(f"/v1/jobs/{new_id}/changes").json()
     served = {(a["need"], a["volunteer"]) for a in new_plan["assignments"]}
     assert (chosen["id"], keep) in served and (chosen["id"], drop) not in served
+    # The recommended option's need is met now, with every resource it was pinned to.
+    assert target in new_plan["met"]
+    given = {("volunteer", a["volunteer"]) for a in new_plan["assignments"]
+             if a["need"] == target}
+    given |= {("venue", b["venue"]) for b in new_plan["bookings"] if b["need"] == target}
+    given |= {("fund", g["fund"]) for g in new_plan["grants"] if g["need"] == target}
+    for p in pins:
+        kind = next(k for k in ("volunteer", "venue", "fund") if p.get(k))
+        assert (kind, p[kind]) in given
     assert {"need": chosen["id"], "skill": next(
         a["skill"] for a in plan["assignments"] if a["need"] == chosen["id"]
         and a["volunteer"] == drop), "volunteer": drop} in diff["assignments_removed"]
