@@ -21,7 +21,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -129,6 +129,36 @@ class SubProblem:
             if on:
                 got[gid] += w
         return min(Fraction(got[g], t) for g, t in self.group_total.items())
+
+    def restricted(self, local: I64, vk: I64, uk: I64, fk: I64, vol_max_s: dict[int, int],
+                   fund_amount: dict[int, int]) -> SubProblem:
+        """The subproblem over needs `local` (positions in this one) with only the pairs `vk`,
+        `uk`, `fk`, each volunteer's hours and each fund's amount as given (what is left of
+        them outside `local`). A volunteer pin keeps the pairs that remain; pins with no pair
+        left drop out. Fairness and the replan reference are not carried over."""
+        pos = np.full(len(self.needs), -1, dtype=np.int64)
+        pos[local] = np.arange(len(local))
+        vpos = {int(k): i for i, k in enumerate(vk)}
+        upos = {int(k): i for i, k in enumerate(uk)}
+        fpos = {int(k): i for i, k in enumerate(fk)}
+        return replace(
+            self,
+            needs=self.needs[local], weight=self.weight[local], start=self.start[local],
+            end=self.end[local],
+            role_min=[self.role_min[int(i)] for i in local],
+            role_count=[self.role_count[int(i)] for i in local],
+            asks_venue=self.asks_venue[local], funding=self.funding[local],
+            v_vol=self.v_vol[vk], v_need=pos[self.v_need[vk]], v_role=self.v_role[vk],
+            v_dist=self.v_dist[vk], vol_max_s=vol_max_s,
+            u_venue=self.u_venue[uk], u_need=pos[self.u_need[uk]], u_dist=self.u_dist[uk],
+            f_fund=self.f_fund[fk], f_need=pos[self.f_need[fk]],
+            f_cap=self.f_cap[fk], fund_amount=fund_amount,
+            pin_v=[tuple(vpos[k] for k in ks if k in vpos) for ks in self.pin_v
+                   if any(k in vpos for k in ks)],
+            pin_u=[upos[k] for k in self.pin_u if k in upos],
+            pin_f=[(fpos[k], a) for k, a in self.pin_f if k in fpos],
+            group=None, group_total=None, ref_v=None, ref_u=None, ref_f=None,
+        )
 
 
 @dataclass

@@ -18,7 +18,6 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
@@ -62,8 +61,6 @@ def hood_problem(
     fund amounts used outside are taken off."""
     mask = np.zeros(len(sp.needs), dtype=bool)
     mask[local] = True
-    pos = np.full(len(sp.needs), -1, dtype=np.int64)
-    pos[local] = np.arange(len(local))
     busy_v: dict[int, list[tuple[int, int]]] = {}
     out_v = cur.v & ~mask[sp.v_need]
     for v, i in zip(sp.v_vol[out_v].tolist(), sp.v_need[out_v].tolist()):
@@ -94,27 +91,7 @@ def hood_problem(
         spent[f] = spent.get(f, 0) + int(a)
     funds = set(sp.f_fund[fk].tolist())
     fund_amount = {f: sp.fund_amount[f] - spent.get(f, 0) for f in sorted(funds)}
-    vpos = {int(k): i for i, k in enumerate(vk)}
-    upos = {int(k): i for i, k in enumerate(uk)}
-    fpos = {int(k): i for i, k in enumerate(fk)}
-    sub = replace(
-        sp,
-        needs=sp.needs[local], weight=sp.weight[local], start=sp.start[local],
-        end=sp.end[local],
-        role_min=[sp.role_min[int(i)] for i in local],
-        role_count=[sp.role_count[int(i)] for i in local],
-        asks_venue=sp.asks_venue[local], funding=sp.funding[local],
-        v_vol=sp.v_vol[vk], v_need=pos[sp.v_need[vk]], v_role=sp.v_role[vk],
-        v_dist=sp.v_dist[vk], vol_max_s=vol_max,
-        u_venue=sp.u_venue[uk], u_need=pos[sp.u_need[uk]], u_dist=sp.u_dist[uk],
-        f_fund=sp.f_fund[fk], f_need=pos[sp.f_need[fk]],
-        f_cap=sp.f_cap[fk], fund_amount=fund_amount,
-        pin_v=[tuple(vpos[k] for k in ks if k in vpos) for ks in sp.pin_v
-               if any(k in vpos for k in ks)],
-        pin_u=[upos[k] for k in sp.pin_u if k in upos],
-        pin_f=[(fpos[k], a) for k, a in sp.pin_f if k in fpos],
-        group=None, group_total=None, ref_v=None, ref_u=None, ref_f=None,
-    )
+    sub = sp.restricted(local, vk, uk, fk, vol_max, fund_amount)
     return sub, vk, uk, fk
 
 
