@@ -276,11 +276,27 @@ def _scarce_order(sp: SubProblem) -> list[int]:
     return sorted(range(n), key=lambda i: (-int(sp.weight[i]), int(cands[i]), i))
 
 
-def best_greedy(sp: SubProblem, fixed: Solution | None = None) -> Solution:
-    """The best of a few greedy orders (a fairness-first one too when fairness is asked
-    for), compared stage by stage in SPEC's order (`SubProblem.rank`)."""
+def _start_order(sp: SubProblem) -> list[int]:
+    """Heaviest first, and among equals the earliest start first: the order in which a
+    greedy colours an interval graph with the fewest colours (volunteers), so it meets every
+    need of equal weight when any volunteer could do any of them."""
+    n = len(sp.needs)
+    return sorted(range(n), key=lambda i: (-int(sp.weight[i]), int(sp.start[i]), i))
+
+
+def greedy_starts(sp: SubProblem, fixed: Solution | None = None) -> list[Solution]:
+    """The greedy plans of a few orders (a fairness-first one too when fairness is asked
+    for), best first by SPEC's stage order (`SubProblem.rank`; ties keep this order)."""
     cands = [greedy(sp, order=order, fixed=fixed)
-             for order in (None, _cost_order(sp), _scarce_order(sp))]
+             for order in (None, _cost_order(sp), _scarce_order(sp), _start_order(sp))]
     if sp.group is not None:
         cands.append(fair_greedy(sp, fixed=fixed))
-    return max(cands, key=sp.rank)
+    ranks = [sp.rank(c) for c in cands]
+    order = sorted(range(len(cands)), key=lambda k: ranks[k], reverse=True)
+    # sorted() is stable with reverse=True too: among equal ranks the earlier order first.
+    return [cands[k] for k in order]
+
+
+def best_greedy(sp: SubProblem, fixed: Solution | None = None) -> Solution:
+    """The best of the greedy orders of `greedy_starts`."""
+    return greedy_starts(sp, fixed)[0]

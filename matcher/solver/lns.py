@@ -40,6 +40,7 @@ from matcher.solver.cpsat import (
 I64 = NDArray[np.int64]
 NEIGHBOURHOOD_PAIRS = 6_000  # pairs per neighbourhood model: solved in well under a second
 INT_LIMIT = 1 << 60
+MAX_HOOD_FACTOR = 4  # a neighbourhood holds at most this many times NEIGHBOURHOOD_PAIRS
 LP_BUILD_S_PER_PAIR = 3e-5  # building the LP matrices, measured on a busy 2-core machine
 
 
@@ -244,6 +245,12 @@ def solve_large(
     if not _at_trivial_bounds(sp, best, bound):  # else nothing left to improve
         clusters = time_clusters(sp)
         hoods = neighbourhoods(sp, clusters, NEIGHBOURHOOD_PAIRS)
+        # A time cluster far over the size is no neighbourhood (a day of overlapping shifts
+        # is one cluster, as big as the component): left to the search around unmet needs
+        # (`search.improve`, which the caller runs with the time left).
+        per_need = pairs_per_need(len(sp.needs), sp.v_need, sp.u_need, sp.f_need)
+        hoods = [h for h in hoods if int(per_need[h].sum()) <= MAX_HOOD_FACTOR
+                 * NEIGHBOURHOOD_PAIRS]
         best = improve(sp, best, hoods, end, settings,
                        lambda s: report(sp.stage_value("coverage", s), bound, s), stop,
                        finished=lambda s: _at_trivial_bounds(sp, s, bound))

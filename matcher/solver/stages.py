@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from matcher.solver import repair
 from matcher.solver.cpsat import (
     MatchModel,
     Solution,
@@ -25,7 +26,7 @@ from matcher.solver.cpsat import (
     SubProblem,
     solve_stage,
 )
-from matcher.solver.greedy import best_greedy, greedy
+from matcher.solver.greedy import greedy, greedy_starts
 
 # Components with more pairs than this go to the LP bound and neighbourhood search: one
 # CP-SAT model of them spends a minute in presolve alone.
@@ -37,6 +38,7 @@ LP_BOUND_PAIRS = 5_000  # above this, an LP bound first (cheap next to the CP-SA
 # stages do not finish (they stop early; what they leave unused goes to the search too).
 SEARCH_SHARE = 0.4
 LP_BUILD_S_PER_PAIR = 3e-5  # building the LP matrices, measured on a busy 2-core machine
+REPAIR_SHARE = 0.05  # of a subproblem's time, at most, for ejection chains on the greedy start
 
 I64 = NDArray[np.int64]
 
@@ -128,7 +130,8 @@ def solve_subproblem(
         if report is not None:
             report(stage, value, bound, sol if with_solutions else None)
 
-    warm = best_greedy(sp)
+    starts = greedy_starts(sp)
+    warm = starts[0]
     pre: list[StageResult] = []
     if not keeps_pins(sp, warm):
         # The greedy could not keep every pin: the pinned needs alone, exactly, first.
@@ -137,11 +140,23 @@ def solve_subproblem(
                                None, None, took))
         if pinned is None:
             return SubOutcome(pre, None, None, float(sp.max_coverage()))
-        warm = best_greedy(sp, fixed=pinned)
+        starts = greedy_starts(sp, fixed=pinned)
+        warm = starts[0]
         if not keeps_pins(sp, warm):  # cannot happen: the greedy keeps what is fixed
             warm = pinned
+    if keeps_pins(sp, warm):
+        # Unmet needs staffed by moving volunteers along chains (a small share of the time;
+        # chains never move a pin, and the check keeps even a bug from costing a pin).
+        repaired = repair.warm_start(sp, starts, min(end, time.monotonic()
+                                                     + REPAIR_SHARE * seconds))
+        if keeps_pins(sp, repaired) and sp.rank(repaired) > sp.rank(warm):
+            warm = repaired
     best: Solution = warm
     tell("greedy", sp.stage_value("coverage", best), None, best)
+    if _at_trivial_bounds(sp, best, float(sp.max_coverage())):
+        # Every need met, nothing to fill, no travel (PTSP): proven before any model.
+        return SubOutcome(_trivial_results(sp, best), best, None, float(sp.max_coverage()),
+                          fallback=warm)
     if is_large(sp) and sp.group is not None:
         out = _large_fair(sp, warm, end, settings, tell, stop)
         out.results[:0] = pre
@@ -168,11 +183,7 @@ def solve_subproblem(
     if out.solution is not None and _at_trivial_bounds(sp, out.solution, out.coverage_bound):
         # Every stage at a bound that holds for any plan: proven whatever the stages said
         # (PTSP: every task met, nothing to fill, no travel).
-        out.results = [StageResult(name, "optimal", float(v), float(v), 0.0)
-                       for name, v in zip(("coverage", "fill", "travel"),
-                                          (sp.stage_value("coverage", out.solution),
-                                           sp.stage_value("fill", out.solution),
-                                           sp.stage_value("travel", out.solution)))]
+        out.results = _trivial_results(sp, out.solution)
     if out.fairness is not None and sp.group is not None:
         # No fairness above the share of needs that could be met at all, whatever the
         # stages proved.
@@ -253,6 +264,14 @@ def _at_trivial_bounds(sp: SubProblem, sol: Solution, cov_bound: float) -> bool:
     extra = sum(int(w) * (sum(hi) - sum(lo)) for w, hi, lo in
                 zip(sp.weight.tolist(), sp.role_count, sp.role_min))
     return sp.stage_value("fill", sol) >= extra and sp.stage_value("travel", sol) == 0
+
+
+def _trivial_results(sp: SubProblem, sol: Solution) -> list[StageResult]:
+    """Coverage, fill and travel proven at a solution `_at_trivial_bounds` accepts."""
+    return [StageResult(name, "optimal", float(v), float(v), 0.0)
+            for name, v in zip(("coverage", "fill", "travel"),
+                               (sp.stage_value("coverage", sol), sp.stage_value("fill", sol),
+                                sp.stage_value("travel", sol)))]
 
 
 def _share_bound(sp: SubProblem) -> Fraction:
