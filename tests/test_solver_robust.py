@@ -201,3 +201,60 @@ def test_fairness_at_least_greedy_on_large_component(monkeypatch: pytest.MonkeyP
     assert Fraction(plan.objective.fairness) >= greedy_fair - Fraction(1, 10**9)
     assert plan.bound.fairness >= plan.objective.fairness
     assert plan.bound.fairness <= 1.0
+
+
+def test_search_with_coverage_at_its_bound_improves_fill_and_travel() -> None:
+    """Coverage proven (as HiGHS leaves it on Gansu's 2,500-volunteer fortnight), fill and
+    travel not: seeds at unmet needs cannot help, seeds at met needs with long travel or
+    free role places and their nearest volunteers do. Same steps, same seed."""
+    from matcher.solver.cpsat import MatchModel, solve_stage
+
+    problem, sp = _subproblem(pinned_city(300, 100, days=3, seed=2))
+    mm = MatchModel(sp)
+    res, start = solve_stage(mm, "coverage", mm.coverage(), True, 30.0,
+                             StageSettings(seed=0, workers=1))
+    assert res.status == "optimal" and start is not None and keeps_pins(sp, start)
+    bound = float(sp.stage_value("coverage", start))
+    far = 1e12  # no deadline: the steps alone end each search
+
+    blind, _ = improve(sp, start, far, StageSettings(seed=0), max_pairs=40, max_steps=40)
+    aimed, _ = improve(sp, start, far, StageSettings(seed=0), max_pairs=40, max_steps=40,
+                       coverage_bound=bound)
+    for sol in (blind, aimed):
+        assert keeps_pins(sp, sol)
+        assert sp.stage_value("coverage", sol) == bound
+    assert sp.rank(aimed) > sp.rank(blind)
+    assert sp.stage_value("fill", aimed) > sp.stage_value("fill", start)
+
+
+def test_coverage_under_floors_holds_the_fairness_and_proves_coverage() -> None:
+    from matcher.solver import lp
+    from matcher.solver.floors import coverage_under_floors
+
+    doc = pinned_city(300, 150, days=3, fairness=True, seed=7, towns=5)
+    problem, sp = _subproblem(doc, fairness=True)
+    exact = solve(problem, SolveParams(time_limit=30)).plan
+    assert exact.status == "optimal" and exact.objective.fairness is not None
+    met = np.array([n.id in set(exact.met) for n in problem.needs])[sp.needs]
+    fair = sp.fairness_of(met)
+    sol, bound = coverage_under_floors(sp, lp.matrices(sp, link_pairs=False), fair, 30.0)
+    assert sol is not None and bound is not None
+    assert sp.fairness_of(sol.met) >= fair
+    # The lexicographic optimum at this fairness, proven by both.
+    assert sp.stage_value("coverage", sol) == exact.objective.coverage == bound
+
+
+def test_large_fair_component_proves_coverage_under_the_floors(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The path for city-size fair components: after the search, HiGHS's coverage stage
+    under the floors of the fairness reached; the LP alone left the coverage unproven."""
+    monkeypatch.setattr(stages_mod, "LARGE_PAIRS", 0)
+    doc = pinned_city(300, 150, days=3, fairness=True, seed=7, towns=5)
+    problem = parse_problem(doc)
+    exact = solve(problem, SolveParams(time_limit=30)).plan
+    plan = solve(problem, SolveParams(time_limit=10)).plan
+    assert not validate(problem, plan)
+    assert plan.objective.fairness == exact.objective.fairness
+    assert plan.objective.coverage == exact.objective.coverage
+    assert plan.bound.coverage == plan.objective.coverage

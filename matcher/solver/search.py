@@ -48,6 +48,7 @@ class _Index:
         self.needs_of_venue: dict[int, list[int]] = {}
         for u, i in zip(sp.u_venue.tolist(), sp.u_need.tolist()):
             self.needs_of_venue.setdefault(u, []).append(i)
+        self.count = np.array([sum(c) for c in sp.role_count] or [0], dtype=np.int64)
         self.pairs = np.ones(n, dtype=np.int64)
         for arr in (sp.v_need, sp.u_need, sp.f_need):
             self.pairs += np.bincount(arr, minlength=n)
@@ -95,14 +96,38 @@ def hood_problem(
     return sub, vk, uk, fk
 
 
+def _later_seed(sp: SubProblem, idx: _Index, cur: Solution, rng: random.Random) -> int:
+    """A seed for the stages after coverage (coverage at its proven bound, so no unmet need
+    can be added): a met need, by its travel (volunteers and venue) or, for fill, one with a
+    role below its count; now and then any need."""
+    met = np.flatnonzero(cur.met)
+    r = rng.random()
+    if len(met) and r < 0.6:
+        travel = (np.bincount(sp.v_need[cur.v], weights=sp.v_dist[cur.v],
+                              minlength=len(sp.needs))
+                  + np.bincount(sp.u_need[cur.u], weights=sp.u_dist[cur.u],
+                                minlength=len(sp.needs)))
+        weights = (travel[met] + 1.0).tolist()
+        return int(rng.choices(met.tolist(), weights=weights)[0])
+    if len(met) and r < 0.85:
+        staffed = np.bincount(sp.v_need[cur.v], minlength=len(sp.needs))
+        room = [int(i) for i in met.tolist() if staffed[i] < idx.count[i]]
+        if room:
+            return rng.choice(room)
+    return rng.randrange(len(sp.needs))
+
+
 def _pick(sp: SubProblem, idx: _Index, cur: Solution, rng: random.Random,
-          max_pairs: int) -> I64:
+          max_pairs: int, cov_done: bool = False, fair_done: bool = False) -> I64:
     """One neighbourhood: a seed need (unmet, by weight; else any), the resources that could
-    serve it, what they serve now, and other unmet needs they could serve."""
+    serve it, what they serve now, and other unmet needs they could serve. `cov_done`: the
+    coverage is at its proven bound, so no unmet need can be added: the seed is a met need
+    (`_later_seed`) and the nearest of its volunteers come first (half the seeds still
+    raise the smallest share unless `fair_done`: fairness at its bound)."""
     n = len(sp.needs)
     unmet = [i for i in np.flatnonzero(~cur.met).tolist() if idx.v_of_need[i]
              or idx.u_of_need[i] or sp.funding[i] > 0]
-    if unmet and sp.group is not None and rng.random() < 0.5:
+    if unmet and sp.group is not None and not fair_done and rng.random() < 0.5:
         # Raise the smallest share: a seed from the groups at the fairness value.
         assert sp.group_total is not None
         got = dict.fromkeys(sp.group_total, 0)
@@ -113,6 +138,8 @@ def _pick(sp: SubProblem, idx: _Index, cur: Solution, rng: random.Random,
         lowest = {g for g, t in sp.group_total.items() if Fraction(got[g], t) == low}
         pool = [i for i in unmet if int(sp.group[i]) in lowest] or unmet
         seed = rng.choice(pool)
+    elif cov_done:
+        seed = _later_seed(sp, idx, cur, rng)
     elif unmet and rng.random() < 0.85:
         weights = [float(sp.weight[i]) for i in unmet]
         seed = rng.choices(unmet, weights=weights)[0]
@@ -130,6 +157,11 @@ def _pick(sp: SubProblem, idx: _Index, cur: Solution, rng: random.Random,
         vols = [v for v in dict.fromkeys(int(sp.v_vol[k]) for k in idx.v_of_need[i])
                 if v not in seen_v]
         rng.shuffle(vols)
+        if cov_done:
+            # Shorter travel comes from nearer volunteers: the two nearest, then any two.
+            dist = {int(sp.v_vol[k]): int(sp.v_dist[k]) for k in idx.v_of_need[i]}
+            near = sorted(vols, key=lambda v: dist[v])[:2]
+            vols = near + [v for v in vols if v not in near]
         venues = [u for u in dict.fromkeys(int(sp.u_venue[k]) for k in idx.u_of_need[i])
                   if u not in seen_u]
         rng.shuffle(venues)
@@ -181,9 +213,14 @@ def improve(
     stop: Any = None,
     max_pairs: int = HOOD_PAIRS,
     max_steps: int | None = None,
+    coverage_bound: float | None = None,
+    fairness_bound: Fraction | None = None,
 ) -> tuple[Solution, int]:
     """Neighbourhood steps from `start` until the deadline, a stop or `max_steps` steps;
-    returns the best solution and the number of steps that improved it."""
+    returns the best solution and the number of steps that improved it.
+
+    `coverage_bound` (and `fairness_bound` with fairness): proven bounds; once the solution
+    reaches them only fill and travel can improve, and the steps seek those instead."""
     from matcher.solver.lns import _weighted
 
     rng = random.Random(settings.seed)
@@ -203,7 +240,11 @@ def improve(
             break
         # Grow the neighbourhoods while steps keep failing (a local optimum at this size).
         size = max_pairs * (1 + min(fails // 30, 3))
-        local = _pick(sp, idx, cur, rng, size)
+        cov_done = (coverage_bound is not None
+                    and sp.stage_value("coverage", cur) >= coverage_bound)
+        fair_done = (sp.group is None or (fairness_bound is not None
+                                          and sp.fairness_of(cur.met) >= fairness_bound))
+        local = _pick(sp, idx, cur, rng, size, cov_done, fair_done)
         sub, vk, uk, fk = hood_problem(sp, local, cur)
         mm = MatchModel(sub)
         if sp.group is not None:

@@ -39,6 +39,12 @@ LP_BOUND_PAIRS = 5_000  # above this, an LP bound first (cheap next to the CP-SA
 SEARCH_SHARE = 0.4
 LP_BUILD_S_PER_PAIR = 3e-5  # building the LP matrices, measured on a busy 2-core machine
 REPAIR_SHARE = 0.05  # of a subproblem's time, at most, for ejection chains on the greedy start
+# Fairness on a large component: the search's share before the coverage MIP under floors,
+# the MIP's share of what is left then (the rest: the search again, for fill and travel
+# from the MIP's plan, which has neither), and how many coverage LPs' time the MIP must fit.
+FAIR_SEARCH_SHARE = 0.3
+FAIR_MIP_SHARE = 0.5
+MIP_LP_FACTOR = 8.0
 
 I64 = NDArray[np.int64]
 
@@ -206,8 +212,10 @@ def _large_fair(
     stop: Any,
 ) -> SubOutcome:
     """Fairness on a component too big for one exact model: LP bounds on fairness and
-    coverage, the fairness-first greedy start, then neighbourhood search under per-group
-    floors (each group keeps at least the current smallest share)."""
+    coverage, the fairness-first greedy start, neighbourhood search under per-group floors
+    (each group keeps at least the current smallest share), then, when the LP showed that
+    HiGHS has time for it, the coverage stage under those floors as a MIP (`floors`), and
+    the search again from the better of the two."""
     from matcher.solver import lp, search
 
     t0 = time.monotonic()
@@ -218,22 +226,49 @@ def _large_fair(
     # LP only when that does not already prove the greedy's fairness.
     top = _share_bound(sp)
     cov_bound = float(sp.max_coverage())
+    mx = None
+    lp_seconds = None
     # Building the matrices is Python work HiGHS's time limit does not cover (about 30 us a
     # pair): only when it fits the LPs' share of the time.
     if LP_BUILD_S_PER_PAIR * sp.size < cap:
-        mx = lp.matrices(sp, link_pairs=False)  # one build for both LPs
+        mx = lp.matrices(sp, link_pairs=False)  # one build for both LPs (and the MIP)
         if sp.fairness_of(warm.met) < top:
             f_bound = lp.fairness_bound(sp, cap, mx)
             if f_bound is not None:
                 top = min(top, Fraction(f_bound))
+        t_lp = time.monotonic()
         relaxed = lp.coverage_bound(sp, min(cap, max(0.0, end - time.monotonic()) * 0.25), mx)
         if relaxed is not None:
             cov_bound = relaxed[0]
+            lp_seconds = time.monotonic() - t_lp
     tell("coverage", sp.stage_value("coverage", warm), cov_bound, warm)
     took_lp = time.monotonic() - t0
-    best, _gains = search.improve(
-        sp, warm, end, settings,
-        lambda s: tell("neighbourhood", sp.stage_value("coverage", s), cov_bound, s), stop)
+
+    def on_step(s: Solution) -> None:
+        tell("neighbourhood", sp.stage_value("coverage", s), cov_bound, s)
+
+    rest = max(0.0, end - time.monotonic())
+    # The MIP only when its root LP (about the coverage LP's time) and HiGHS's presolve and
+    # heuristics fit its share many times over; else the search has all the time.
+    use_mip = (mx is not None and lp_seconds is not None
+               and MIP_LP_FACTOR * lp_seconds < FAIR_MIP_SHARE * (1 - FAIR_SEARCH_SHARE) * rest)
+    first_end = time.monotonic() + (FAIR_SEARCH_SHARE * rest if use_mip else rest)
+    best, _gains = search.improve(sp, warm, first_end, settings, on_step, stop,
+                                  coverage_bound=cov_bound, fairness_bound=top)
+    if use_mip and mx is not None and not (stop is not None and stop.is_set()):
+        from matcher.solver.floors import coverage_under_floors
+
+        held = sp.fairness_of(best.met)
+        seconds = FAIR_MIP_SHARE * max(0.0, end - time.monotonic())
+        sol, mip_bound = coverage_under_floors(sp, mx, held, seconds, stop)
+        if mip_bound is not None:
+            # A bound on coverage at fairness >= held, which the optimum's fairness is.
+            cov_bound = max(float(sp.stage_value("coverage", best)), min(cov_bound, mip_bound))
+        if sol is not None and keeps_pins(sp, sol) and sp.rank(sol) > sp.rank(best):
+            best = sol
+            on_step(best)
+        best, _gains = search.improve(sp, best, end, settings, on_step, stop,
+                                      coverage_bound=cov_bound, fairness_bound=top)
     achieved = sp.fairness_of(best.met)
     top = max(achieved, top)
     assert sp.group_total is not None
@@ -441,7 +476,8 @@ def _search(
     before = sp.rank(best)
     best, gains = search.improve(
         sp, best, end, settings,
-        lambda s: tell("neighbourhood", sp.stage_value("coverage", s), cov_bound, s), stop)
+        lambda s: tell("neighbourhood", sp.stage_value("coverage", s), cov_bound, s), stop,
+        coverage_bound=cov_bound, fairness_bound=fair_info[1] if fair_info else None)
     if gains:
         results.append(StageResult("neighbourhood", "feasible",
                                    float(sp.stage_value("coverage", best)), cov_bound,
