@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -204,6 +205,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    # The server starts its synchronous-solve processes at once (settings.sync_warm).
+    os.environ.setdefault("MATCHER_SYNC_WARM", "1")
     # A connection still open 5 s after SIGTERM is cut, so that the server exits within 10 s
     # (jobs are stopped and event streams end before that: matcher.api.app).
     uvicorn.run("matcher.api.app:create_app", factory=True, host=args.host, port=args.port,

@@ -29,7 +29,8 @@ def body_doc(model: type[BaseModel]) -> dict[str, Any]:
         "schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}}}
 
 
-def _parse(model: type[M], raw: bytes) -> M:
+def parse_raw(model: type[M], raw: bytes) -> M:
+    """`raw` as `model`, or `RequestValidationError` located under "body"."""
     # Exactly what FastAPI does with a declared body (json.loads, then the model in Python
     # mode, errors located under "body"), only not on the event loop.
     if not raw:
@@ -67,7 +68,7 @@ def _parse(model: type[M], raw: bytes) -> M:
 async def parse_body(request: Request, model: type[M]) -> M:
     """The request body as `model`, decoded and validated in a worker thread."""
     raw = await request.body()
-    return await anyio.to_thread.run_sync(_parse, model, raw)
+    return await anyio.to_thread.run_sync(parse_raw, model, raw)
 
 
 def install(app: FastAPI) -> None:

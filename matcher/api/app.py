@@ -28,6 +28,7 @@ from matcher.api.lease import Housekeeper
 from matcher.api.routers import api_router
 from matcher.api.settings import Settings
 from matcher.api.store import STORE_ERROR, Store
+from matcher.api.syncsolve import SyncPool
 from matcher.engine.fair import FairGate
 from matcher.web import mount_web
 
@@ -98,6 +99,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         closing.clear()
         runner.start()
+        if app.state.sync_pool is None and settings.sync_processes > 0:
+            app.state.sync_pool = SyncPool(settings.sync_processes)
+            if settings.sync_warm:
+                await anyio.to_thread.run_sync(app.state.sync_pool.start)
         runner.engine = await anyio.to_thread.run_sync(start_engine, settings)
         await anyio.to_thread.run_sync(housekeeper.tick)
         housekeeper.start()
@@ -113,6 +118,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # Running jobs stop with their best plan kept (state 'interrupted').
             await anyio.to_thread.run_sync(runner.shutdown, settings.shutdown_seconds)
             await anyio.to_thread.run_sync(housekeeper.close)
+            pool, app.state.sync_pool = app.state.sync_pool, None
+            if pool is not None:
+                await anyio.to_thread.run_sync(pool.close)
             engine, runner.engine = runner.engine, None
             if engine is not None:
                 await anyio.to_thread.run_sync(engine.close)
@@ -130,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sync_gate = FairGate(settings.sync_slots, settings.max_sync_solves_per_org,
                                    settings.retry_after_seconds)
     app.state.parsed_jobs = ParsedJobs()
+    app.state.sync_pool = None  # a SyncPool while the app runs (settings.sync_processes)
     errors.install(app)
     from matcher.api.admission import install
 

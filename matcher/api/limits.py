@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from fastapi import HTTPException, status
 
 from matcher.api.errors import raise_input_error
@@ -16,11 +18,15 @@ def entity_count(problem: Problem) -> int:
 def check_entities(problem: Problem, settings: Settings) -> None:
     n = entity_count(problem)
     if n > settings.max_entities:
-        raise HTTPException(
-            status.HTTP_413_CONTENT_TOO_LARGE,
-            f"problem has {n} volunteers, venues, funds and needs in all, above the limit "
-            f"max_entities={settings.max_entities}",
-        )
+        refuse_entities(n, settings.max_entities)
+
+
+def refuse_entities(n: int, max_entities: int) -> NoReturn:
+    raise HTTPException(
+        status.HTTP_413_CONTENT_TOO_LARGE,
+        f"problem has {n} volunteers, venues, funds and needs in all, above the limit "
+        f"max_entities={max_entities}",
+    )
 
 
 def time_limit(asked: float | None, default: float, cap: float, cap_name: str) -> float:

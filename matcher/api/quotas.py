@@ -32,14 +32,7 @@ def admit(store: Store, settings: Settings, org: str, seconds: float, *, job: bo
     now = utcnow()
     cap = settings.quota_solver_seconds_per_day
     if cap is not None:
-        used = store.usage(org, now.date()).solver_seconds
-        if used >= cap:
-            raise _refuse(f"organisation {org!r} has used its quota of {cap:g} solver seconds "
-                          f"for today (UTC): {used:.1f} s", now)
-        if seconds > cap - used:
-            raise _refuse(f"time_limit {seconds:g} s is more than the {cap - used:.1f} solver "
-                          f"seconds left today (UTC) of organisation {org!r}'s quota of "
-                          f"{cap:g}; ask for less", now)
+        check_seconds(org, cap, store.usage(org, now.date()).solver_seconds, seconds)
     jobs_cap = settings.quota_jobs_per_day
     if job and jobs_cap is not None:
         total = store.add_usage(org, jobs=1, day=now.date()).jobs
@@ -49,6 +42,23 @@ def admit(store: Store, settings: Settings, org: str, seconds: float, *, job: bo
                           "today (UTC)", now)
     elif job:
         store.add_usage(org, jobs=1, day=now.date())
+
+
+def check_seconds(org: str, cap: float, used: float, seconds: float) -> None:
+    """Refuse (429) a solve of up to `seconds` when `used` of the daily `cap` leaves less."""
+    now = utcnow()
+    if used >= cap:
+        raise _refuse(f"organisation {org!r} has used its quota of {cap:g} solver seconds "
+                      f"for today (UTC): {used:.1f} s", now)
+    if seconds > cap - used:
+        raise _refuse(f"time_limit {seconds:g} s is more than the {cap - used:.1f} solver "
+                      f"seconds left today (UTC) of organisation {org!r}'s quota of "
+                      f"{cap:g}; ask for less", now)
+
+
+def used_seconds(store: Store, org: str) -> float:
+    """Solver seconds `org` has used today (UTC)."""
+    return store.usage(org, utcnow().date()).solver_seconds
 
 
 def charge(store: Store, org: str, seconds: float) -> None:

@@ -125,6 +125,13 @@ class Settings(BaseSettings):
     sync_wait_seconds: float = Field(
         default=60.0, gt=0, description="how long a synchronous solve waits for a slot")
     retry_after_seconds: int = Field(default=5, ge=1, description="Retry-After of a 429")
+    sync_processes: int = Field(
+        default=2, ge=0, description="worker processes that parse and solve synchronous "
+        "requests (POST /v1/solve) off the API process, so that its event loop stays "
+        "responsive; 0: in threads of the API process")
+    sync_warm: bool = Field(
+        default=False, description="start those processes with the server (`matcher serve` "
+        "sets it) instead of at the first synchronous solve")
 
     # --- robustness ------------------------------------------------------------------------
     store_retry_seconds: float = Field(
