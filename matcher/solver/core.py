@@ -258,6 +258,7 @@ def solve(
                         group_all=fair is not None or not params.decompose)
     batches = _batch(comps, cand)
     subs = [_subproblem(cand, b, pins, params, groups) for b in batches]
+    started = _seed_start(problem, cand, possible, params.start, subs)
     tally = _Tally(len(subs), t0, progress)
     for idx, (sp, *_rest) in enumerate(subs):
         tally.bound[idx] = float(sp.max_coverage())
@@ -334,7 +335,28 @@ def solve(
     plan, check = _checked(problem, cand, plan, subs, outcomes, possible, bound_cov,
                            params.strict or STRICT)
     phases["check"] = time.monotonic() - t0 - sum(phases.values())
-    return _result(plan, t0, stage_results, tally, phases, check)
+    result = _result(plan, t0, stage_results, tally, phases, check)
+    if started is not None:
+        result.plan.stats["start"] = started
+    return result
+
+
+def _seed_start(problem: Problem, cand: Candidates, possible: NDArray[np.bool_],
+                start: Plan | None, subs: list[tuple[SubProblem, I64, I64, I64]],
+                ) -> dict[str, int] | None:
+    """Each subproblem's part of the plan `start` as its starting solution
+    (`SubProblem.warm_start`), made valid first by dropping what no longer fits (as a replan
+    repairs its reference). Returns what was kept, for the plan's stats."""
+    if start is None:
+        return None
+    from matcher.solver.replan_ref import Spans, map_reference, repair
+
+    ref = map_reference(problem, cand, start, None)
+    sol, dropped = repair(problem, cand, ref, possible, Spans.of(cand))
+    for sp, vk, uk, fk in subs:
+        sp.warm_start = Solution(sol.met[sp.needs], sol.v[vk], sol.u[uk], sol.g[fk])
+    return {"coverage": int(cand.compiled.weight[sol.met].sum()), "met": int(sol.met.sum()),
+            "dropped": len(dropped)}
 
 
 class PlanCheckError(AssertionError):

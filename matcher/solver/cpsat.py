@@ -74,6 +74,8 @@ class SubProblem:
     ref_v: NDArray[np.bool_] | None = None
     ref_u: NDArray[np.bool_] | None = None
     ref_f: NDArray[np.bool_] | None = None
+    # a valid solution to start from (SolveParams.start), when it is ahead of the greedy
+    warm_start: Solution | None = None
 
     @property
     def size(self) -> int:
@@ -157,7 +159,7 @@ class SubProblem:
                    if any(k in vpos for k in ks)],
             pin_u=[upos[k] for k in self.pin_u if k in upos],
             pin_f=[(fpos[k], a) for k, a in self.pin_f if k in fpos],
-            group=None, group_total=None, ref_v=None, ref_u=None, ref_f=None,
+            group=None, group_total=None, ref_v=None, ref_u=None, ref_f=None, warm_start=None,
         )
 
 

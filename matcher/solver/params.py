@@ -38,6 +38,10 @@ class SolveParams:
       problems; the API's job store wants it);
     - `strict`: a plan that fails the final check raises instead of falling back to the
       best valid plan held (for tests).
+    - `start`: a plan of this same problem to start from (a resumed job's best plan): each
+      subproblem starts from its part of it (what no longer fits dropped, the rest topped up
+      by the greedy) when that is ahead of its greedy start, so the plan returned is never
+      lexicographically behind it; CP-SAT gets it as its hint;
     - `executor`: runs one subproblem in place of `stages.solve_subproblem` (same arguments,
       same result), e.g. as a task on a Dask cluster (`matcher.engine`); None: in-process.
     """
@@ -54,6 +58,7 @@ class SolveParams:
     log_search: bool = False
     strict: bool = False
     executor: SubproblemExecutor | None = None
+    start: Plan | None = None
 
     def __post_init__(self) -> None:
         if not 0 < self.time_limit <= MAX_TIME_LIMIT_S:

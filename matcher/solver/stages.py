@@ -157,6 +157,12 @@ def solve_subproblem(
                                                      + REPAIR_SHARE * seconds))
         if keeps_pins(sp, repaired) and sp.rank(repaired) > sp.rank(warm):
             warm = repaired
+    if sp.warm_start is not None and keeps_pins(sp, sp.warm_start):
+        # A resumed solve: its earlier best solution, with what the greedy can add around it.
+        topped = greedy(sp, fixed=sp.warm_start)
+        start = topped if keeps_pins(sp, topped) else sp.warm_start
+        if sp.rank(start) > sp.rank(warm):
+            warm = start
     best: Solution = warm
     tell("greedy", sp.stage_value("coverage", best), None, best)
     if _at_trivial_bounds(sp, best, float(sp.max_coverage())):
