@@ -17,7 +17,7 @@ import json
 import logging
 import multiprocessing
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -149,18 +149,28 @@ class SyncPool:
             pool.submit(_ready)
 
     def run(self, job: SolveJob, timeout: float) -> Solved | Refused:
-        """`solve_request(job)` in a worker process, within `timeout` seconds."""
-        pool = self._get()
-        try:
-            return pool.submit(solve_request, job).result(timeout)
-        except BrokenProcessPool:
-            self._discard(pool)
-            raise WorkerLost("the process solving this request died (out of memory?); "
-                             "try again, or submit the problem as a job") from None
-        except FutureTimeout:
-            self._discard(pool)
-            raise WorkerLost(f"the solve did not end within {timeout:.0f} s; try again, "
-                             "or submit the problem as a job") from None
+        """`solve_request(job)` in a worker process, within `timeout` seconds. A worker that
+        dies breaks the whole pool (Python's executor fails every request it holds), so the
+        other request in flight gets `WorkerLost` too; the next ones get a new pool."""
+        for _attempt in range(2):
+            pool = self._get()
+            try:
+                future = pool.submit(solve_request, job)
+            except RuntimeError:  # that pool was just discarded by another request
+                continue
+            try:
+                return future.result(timeout)
+            except (BrokenProcessPool, CancelledError):
+                if self._closed:
+                    raise WorkerLost("the server is shutting down") from None
+                self._discard(pool)
+                raise WorkerLost("the process solving this request died (out of memory?); "
+                                 "try again, or submit the problem as a job") from None
+            except FutureTimeout:
+                self._discard(pool)
+                raise WorkerLost(f"the solve did not end within {timeout:.0f} s; try again, "
+                                 "or submit the problem as a job") from None
+        raise WorkerLost("no worker process could take the request; try again")
 
     def _discard(self, pool: ProcessPoolExecutor) -> None:
         with self._lock:
