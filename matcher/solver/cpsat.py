@@ -1,16 +1,8 @@
 """The CP-SAT model of one subproblem and its lexicographic stages.
 
-Candidates already enforce rules 1-3, 6-7, the fit part of 8, 10 and `forbid`. This model adds
-the rules that tie pairs together:
-
-- rule 4: per volunteer, at most one need in every maximal clique of overlapping intervals
-  (sweep line), and the hours limit;
-- rule 5: at most one role of a need per volunteer, at most `count` per role;
-- rule 8: per venue, at most one booking in every maximal clique of overlapping needs;
-- rule 9: one booking per met need that asks for a venue;
-- rule 11: one integer grant per (fund, need), fund totals within the amount;
-- rules 12-13: all-or-nothing needs through one `met` literal per need;
-- rule 14: pins as constraints (forbids were removed with the candidates).
+Candidates already enforce rules 1-3, 6-7, the fit part of 8, 10 and `forbid`. The rules that
+tie pairs together (4, 5, 8, 9, 11-14) are written once, as linear blocks, in `formulation`;
+`MatchModel` hands those blocks to CP-SAT (HiGHS gets the same blocks from `lp.matrices`).
 
 A subproblem is a set of needs with the candidate pairs that touch them; it is a pure
 function of its data, so subproblems can be solved anywhere.
@@ -20,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
@@ -28,6 +20,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from ortools.sat.python import cp_model
+
+from matcher.solver.formulation import Block, fairness_rows, formulate, objective
 
 I64 = NDArray[np.int64]
 
@@ -199,166 +193,178 @@ class SubResult:
         return None
 
 
-def _maximal_cliques(starts: Sequence[int], ends: Sequence[int]) -> list[list[int]]:
-    """Maximal sets of pairwise-overlapping half-open intervals (sweep line)."""
-    events = sorted(
-        [(e, 0, i) for i, e in enumerate(ends)] + [(s, 1, i) for i, s in enumerate(starts)]
-    )  # at equal times ends (0) come first: [s, e) does not meet [e, ...)
-    active: set[int] = set()
-    added = False
-    out: list[list[int]] = []
-    for _, kind, i in events:
-        if kind == 1:
-            active.add(i)
-            added = True
-        else:
-            if added and len(active) > 1:
-                out.append(sorted(active))
-            added = False
-            active.discard(i)
-    return out
-
-
 class MatchModel:
-    """One CP-SAT model over a subproblem, solved stage by stage."""
+    """One CP-SAT model over a subproblem, solved stage by stage.
+
+    The rows come from `formulation.formulate` (the same blocks HiGHS gets); this class only
+    chooses how CP-SAT receives each row. Those choices are CP-SAT's own and stay here:
+    they change how it propagates, never which 0/1 points are feasible.
+
+    - A volunteer's pairs with one need are summed into one `works` literal (the "one role
+      per need" row becomes its definition, `sum x == works`), and the "no overlap" and
+      "hours" rows, which hold whole items, are written over those literals: fewer terms,
+      and the overlap rows become at-most-one constraints CP-SAT handles natively.
+    - A row `sum x - c*met <= 0` with at most c terms in x (a role with no more candidates
+      than its count) is, for 0/1 values, one implication x => met per pair.
+    - Rows of 0/1 columns with all coefficients 1 and at most 1 are at-most-one constraints;
+      rows over 0/1 columns that no point can break (all needs fit the hours) are left out.
+    - The implied "pair needs met" rows (a relaxation's tightening) are left out.
+    - Pins may be enforced by assumption literals, to get an infeasible core (`pin_core`).
+    """
 
     def __init__(self, sp: SubProblem, with_pins: bool = True, pins_as_assumptions: bool = False):
         self.sp = sp
+        self.form = formulate(sp, implied=False)
         m = self.model = cp_model.CpModel()
         n = len(sp.needs)
         self.met = [m.new_bool_var(f"met[{sp.needs[i]}]") for i in range(n)]
         self.x = [m.new_bool_var(f"x[{k}]") for k in range(len(sp.v_vol))]
         self.y = [m.new_bool_var(f"y[{k}]") for k in range(len(sp.u_venue))]
         self.g = [m.new_int_var(0, int(sp.f_cap[k]), f"g[{k}]") for k in range(len(sp.f_fund))]
-        self._rules_roles()
-        self._rules_volunteer_time()
-        self._rules_venues()
-        self._rules_funds()
+        self.vars: list[Any] = [*self.met, *self.x, *self.y, *self.g]  # in column order
+        self.works = self._works()
+        self.rendered: dict[str, int] = {}  # rows written per block (see the tests)
         self.pin_literals: list[tuple[str, int, Any]] = []
-        if with_pins:
-            self._rules_pins(pins_as_assumptions)
-
-    # --- hard rules ---------------------------------------------------------------------------
-
-    def _rules_roles(self) -> None:
-        """Rules 5 and 12 for roles: min_count..count volunteers per role of a met need."""
-        sp, m = self.sp, self.model
-        by_role: dict[tuple[int, int], list[int]] = {}
-        for k, (i, j) in enumerate(zip(sp.v_need.tolist(), sp.v_role.tolist(), strict=True)):
-            by_role.setdefault((i, j), []).append(k)
-        for i in range(len(sp.needs)):
-            for j, (lo, hi) in enumerate(zip(sp.role_min[i], sp.role_count[i], strict=True)):
-                ks = by_role.get((i, j), [])
-                expr = sum(self.x[k] for k in ks)
-                m.add(expr >= lo * self.met[i])
-                if len(ks) > hi:
-                    m.add(expr <= hi * self.met[i])
-                else:
-                    for k in ks:
-                        m.add_implication(self.x[k], self.met[i])
-
-    def _rules_volunteer_time(self) -> None:
-        """Rules 4 and 5: one role per need, no overlaps, hours within max_hours."""
-        sp, m = self.sp, self.model
-        # One literal per (volunteer, need): the volunteer works that need.
-        by_vn: dict[tuple[int, int], list[int]] = {}
-        for k, (v, i) in enumerate(zip(sp.v_vol.tolist(), sp.v_need.tolist(), strict=True)):
-            by_vn.setdefault((v, i), []).append(k)
-        per_vol: dict[int, list[tuple[int, Any]]] = {}
-        for (v, i), ks in by_vn.items():
-            if len(ks) == 1:
-                lit = self.x[ks[0]]
+        for block in self.form.blocks:
+            if block.name == "pins":
+                if with_pins:
+                    self._pins(block, pins_as_assumptions)
+            elif block.name == "one role per need":
+                self._define_works(block)
+            elif block.name in ("no overlap", "hours"):
+                self._rows(block, by_item=True)
             else:
-                lit = m.new_bool_var(f"works[{v},{sp.needs[i]}]")
-                m.add(sum(self.x[k] for k in ks) == lit)  # also: at most one role (rule 5)
-            per_vol.setdefault(v, []).append((i, lit))
-        starts, ends = sp.start.tolist(), sp.end.tolist()
-        dur = (sp.end - sp.start).tolist()
-        for v, items in per_vol.items():
-            if len(items) > 1:
-                s = [starts[i] for i, _ in items]
-                e = [ends[i] for i, _ in items]
-                for clique in _maximal_cliques(s, e):
-                    m.add_at_most_one(items[c][1] for c in clique)
-            cap = sp.vol_max_s.get(v)
-            if cap is not None and sum(dur[i] for i, _ in items) > cap:
-                m.add(sum(dur[i] * lit for i, lit in items) <= cap)
+                self._rows(block)
 
-    def _rules_venues(self) -> None:
-        """Rules 8 and 9: one booking per met need asking for a venue; no double booking."""
-        sp, m = self.sp, self.model
-        by_need: dict[int, list[int]] = {}
-        by_venue: dict[int, list[int]] = {}
-        for k, (u, i) in enumerate(zip(sp.u_venue.tolist(), sp.u_need.tolist(), strict=True)):
-            by_need.setdefault(i, []).append(k)
-            by_venue.setdefault(u, []).append(k)
-        for i in range(len(sp.needs)):
-            if sp.asks_venue[i]:
-                m.add(sum(self.y[k] for k in by_need.get(i, [])) == self.met[i])
-        starts, ends = sp.start.tolist(), sp.end.tolist()
-        for ks in by_venue.values():
-            if len(ks) > 1:
-                s = [starts[sp.u_need[k]] for k in ks]
-                e = [ends[sp.u_need[k]] for k in ks]
-                for clique in _maximal_cliques(s, e):
-                    m.add_at_most_one(self.y[ks[c]] for c in clique)
+    # --- hard rules, from the shared blocks -----------------------------------------------
 
-    def _rules_funds(self) -> None:
-        """Rules 11 and 12: grants sum to the funding of a met need; funds within amount."""
-        sp, m = self.sp, self.model
-        by_need: dict[int, list[int]] = {}
-        by_fund: dict[int, list[int]] = {}
-        for k, (f, i) in enumerate(zip(sp.f_fund.tolist(), sp.f_need.tolist(), strict=True)):
-            by_need.setdefault(i, []).append(k)
-            by_fund.setdefault(f, []).append(k)
-        for i in range(len(sp.needs)):
-            if sp.funding[i] > 0:
-                granted = sum(self.g[k] for k in by_need.get(i, []))
-                m.add(granted == int(sp.funding[i]) * self.met[i])
-        for f, ks in by_fund.items():
-            if int(sp.f_cap[ks].sum()) > sp.fund_amount[f]:
-                m.add(sum(self.g[k] for k in ks) <= sp.fund_amount[f])
+    def _works(self) -> list[Any]:
+        """One literal per (volunteer, need) item: the pair itself when it is the only one."""
+        sp, f = self.sp, self.form
+        size = np.bincount(f.item, minlength=f.items)
+        first = np.full(f.items, -1, dtype=np.int64)
+        first[f.item[::-1]] = np.arange(len(f.item))[::-1]
+        out: list[Any] = []
+        for sz, k in zip(size.tolist(), first.tolist(), strict=True):
+            if sz == 1:
+                out.append(self.x[k])
+            else:
+                out.append(self.model.new_bool_var(
+                    f"works[{sp.v_vol[k]},{sp.needs[sp.v_need[k]]}]"))
+        return out
 
-    def _rules_pins(self, as_assumptions: bool) -> None:
-        """Rule 14: every pin in the plan (forbids were dropped with the candidates)."""
-        m = self.model
-        items: list[tuple[str, int, Any]] = []
-        for p, ks in enumerate(self.sp.pin_v):
-            # The volunteer fills one of the need's roles, whichever (rule 5: only one).
-            items.append(("v", p, sum(self.x[k] for k in ks) == 1))
-        for p, k in enumerate(self.sp.pin_u):
-            items.append(("u", p, self.y[k] == 1))
-        for p, (k, amount) in enumerate(self.sp.pin_f):
-            items.append(("f", p, self.g[k] == amount))
-        for kind, p, ct in items:
+    def _define_works(self, block: Block) -> None:
+        """Rule 5 (one role per need) as the definition sum x == works, works in {0, 1}."""
+        a, o_x = block.a, self.form.cols.o_x
+        for r in range(block.rows):
+            cols = a.indices[a.indptr[r]:a.indptr[r + 1]].tolist()
+            lit = self.works[int(self.form.item[cols[0] - o_x])]
+            terms = [self.vars[c] for c in cols]
+            self.model.add_linear_constraint(
+                cp_model.LinearExpr.weighted_sum([*terms, lit], [1] * len(terms) + [-1]), 0, 0)
+        self.rendered[block.name] = block.rows
+
+    def _rows(self, block: Block, by_item: bool = False) -> None:
+        """Every row of a block, written as the cheapest equivalent CP-SAT constraint."""
+        if block.implied:
+            return
+        m, cols = self.model, self.form.cols
+        a = block.a
+        ind, coef = a.indices, np.rint(a.data).astype(np.int64)
+        lo = [int(v) if np.isfinite(v) else cp_model.INT_MIN for v in block.lo.tolist()]
+        hi = [int(v) if np.isfinite(v) else cp_model.INT_MAX for v in block.hi.tolist()]
+        for r in range(block.rows):
+            s, e = int(a.indptr[r]), int(a.indptr[r + 1])
+            cs, vs = ind[s:e], coef[s:e]
+            if by_item:
+                terms, ws = self._by_item(cs, vs)
+            else:
+                terms, ws = [self.vars[c] for c in cs.tolist()], vs.tolist()
+            bools = bool(np.all(cs < cols.o_g))
+            if (lo[r] == cp_model.INT_MIN and bools and all(w > 0 for w in ws)
+                    and sum(ws) <= hi[r]):
+                continue  # no 0/1 point breaks it (an hours row whose needs all fit)
+            if lo[r] == cp_model.INT_MIN and hi[r] == 1 and bools and all(w == 1 for w in ws):
+                if len(terms) > 1:
+                    m.add_at_most_one(terms)
+                continue
+            if lo[r] == cp_model.INT_MIN and hi[r] == 0 and bools and self._implications(terms, ws):
+                continue
+            m.add_linear_constraint(cp_model.LinearExpr.weighted_sum(terms, ws), lo[r], hi[r])
+        self.rendered[block.name] = block.rows
+
+    def _by_item(self, cs: I64, vs: I64) -> tuple[list[Any], list[int]]:
+        """A row over whole items, over their `works` literals (one coefficient per item)."""
+        o_x, item = self.form.cols.o_x, self.form.item
+        terms: list[Any] = []
+        ws: list[int] = []
+        seen: set[int] = set()
+        for c, w in zip(cs.tolist(), vs.tolist(), strict=True):
+            if self.form.cols.o_x <= c < self.form.cols.o_y:
+                it = int(item[c - o_x])
+                if it in seen:
+                    continue
+                seen.add(it)
+                terms.append(self.works[it])
+            else:
+                terms.append(self.vars[c])
+            ws.append(w)
+        return terms, ws
+
+    def _implications(self, terms: list[Any], ws: list[int]) -> bool:
+        """`sum x - c*met <= 0` with at most c terms x: x => met for each; False when the
+        row is not of that form."""
+        neg = [k for k, w in enumerate(ws) if w < 0]
+        if len(neg) != 1 or any(w != 1 for k, w in enumerate(ws) if k != neg[0]):
+            return False
+        if len(ws) - 1 > -ws[neg[0]]:
+            return False
+        met = terms[neg[0]]
+        for k, t in enumerate(terms):
+            if k != neg[0]:
+                self.model.add_implication(t, met)
+        return True
+
+    def _pins(self, block: Block, as_assumptions: bool) -> None:
+        """Rule 14; with `as_assumptions` each pin holds only under its own literal, which
+        CP-SAT assumes (so an infeasible set of pins comes back as a core)."""
+        sp, m, a = self.sp, self.model, block.a
+        kinds = ([("v", p) for p in range(len(sp.pin_v))] + [("u", p) for p in range(len(sp.pin_u))]
+                 + [("f", p) for p in range(len(sp.pin_f))])
+        for r, (kind, p) in enumerate(kinds):
+            s, e = int(a.indptr[r]), int(a.indptr[r + 1])
+            terms = [self.vars[c] for c in a.indices[s:e].tolist()]
+            ws = np.rint(a.data[s:e]).astype(np.int64).tolist()
+            rhs = int(block.lo[r])
+            ct = m.add_linear_constraint(cp_model.LinearExpr.weighted_sum(terms, ws), rhs, rhs)
             if as_assumptions:
                 lit = m.new_bool_var(f"pin[{kind}{p}]")
-                m.add(ct).only_enforce_if(lit)
+                ct.only_enforce_if(lit)
                 m.add_assumption(lit)
                 self.pin_literals.append((kind, p, lit))
-            else:
-                m.add(ct)
+        self.rendered[block.name] = block.rows
 
-    # --- objective terms ----------------------------------------------------------------------
+    # --- objective terms, from the shared vectors ---------------------------------------------
+
+    def _linear(self, c: I64) -> Any:
+        nz = np.flatnonzero(c)
+        return cp_model.LinearExpr.weighted_sum([self.vars[k] for k in nz.tolist()],
+                                                c[nz].tolist())
 
     def coverage(self) -> Any:
-        return sum(int(w) * lit for w, lit in zip(self.sp.weight.tolist(), self.met, strict=True))
+        return self._linear(objective(self.sp, self.form.cols, "coverage"))
 
     def fill(self) -> Any:
-        sp = self.sp
-        w = sp.weight.tolist()
-        terms = [w[i] * self.x[k] for k, i in enumerate(sp.v_need.tolist())]
-        base = [w[i] * sum(sp.role_min[i]) * self.met[i] for i in range(len(sp.needs))]
-        return sum(terms) - sum(base)
+        return self._linear(objective(self.sp, self.form.cols, "fill"))
 
     def travel(self) -> Any:
-        sp = self.sp
-        return sum(int(d) * x for d, x in zip(sp.v_dist.tolist(), self.x, strict=True)) + sum(
-            int(d) * y for d, y in zip(sp.u_dist.tolist(), self.y, strict=True)
-        )
+        return self._linear(objective(self.sp, self.form.cols, "travel"))
 
     def changes(self) -> Any:
-        """Stability: pairs the reference used and this plan drops, plus pairs it adds."""
+        """Stability: pairs the reference used and this plan drops, plus pairs it adds.
+
+        CP-SAT only (a replan never goes to HiGHS): a grant counts as used when it is
+        positive, which takes one auxiliary literal per grant pair."""
         sp, m = self.sp, self.model
         terms: list[Any] = []
         for ref, lits in ((sp.ref_v, self.x), (sp.ref_u, self.y)):
@@ -375,14 +381,17 @@ class MatchModel:
         return sum(terms)
 
     def group_weights(self) -> dict[int, Any]:
-        """Met weight per fairness group (as linear expressions)."""
-        sp = self.sp
-        assert sp.group is not None
-        w = sp.weight.tolist()
-        groups: dict[int, list[int]] = {}
-        for i, gid in enumerate(sp.group.tolist()):
-            groups.setdefault(gid, []).append(i)
-        return {gid: sum(w[i] * self.met[i] for i in members) for gid, members in groups.items()}
+        """Met weight per fairness group present here (as linear expressions)."""
+        assert self.sp.group is not None
+        gids, a = fairness_rows(self.sp, self.form.cols)
+        out: dict[int, Any] = {}
+        for r, gid in enumerate(gids):
+            s, e = int(a.indptr[r]), int(a.indptr[r + 1])
+            if e > s:
+                out[gid] = cp_model.LinearExpr.weighted_sum(
+                    [self.vars[c] for c in a.indices[s:e].tolist()],
+                    np.rint(a.data[s:e]).astype(np.int64).tolist())
+        return out
 
     def fairness_scaled(self) -> tuple[Any, int]:
         """Min over groups of met/total weight, as an integer t with t / scale <= the value.

@@ -20,6 +20,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, csr_matrix, hstack
 
 from matcher.solver.cpsat import Solution, StageResult, SubProblem
+from matcher.solver.formulation import columns, fairness_rows, objective
 from matcher.solver.lp import Matrices, matrices
 
 # HiGHS cannot be interrupted from scipy: with a stop flag (an API job that may be
@@ -43,26 +44,15 @@ class MipOutcome:
     fairness: tuple[Fraction, Fraction] | None = None  # (value, bound)
 
 
-def _objectives(sp: SubProblem, mx: Matrices) -> dict[str, NDArray[np.float64]]:
-    n = mx.n
-    cov = np.zeros(mx.total)
-    cov[:n] = sp.weight
-    fill = np.zeros(mx.total)
-    fill[mx.o_x:mx.o_y] = sp.weight[sp.v_need]
-    fill[:n] -= sp.weight * np.array([sum(r) for r in sp.role_min] or [0])
-    travel = np.zeros(mx.total)
-    travel[mx.o_x:mx.o_y] = sp.v_dist
-    travel[mx.o_y:mx.o_g] = sp.u_dist
-    return {"coverage": cov, "fill": fill, "travel": travel}
+def _objectives(sp: SubProblem) -> dict[str, NDArray[np.float64]]:
+    cols = columns(sp)
+    return {name: objective(sp, cols, name).astype(np.float64)
+            for name in ("coverage", "fill", "travel")}
 
 
 def _exact_ok(mx: Matrices, x: NDArray[np.float64]) -> bool:
     """Does the rounded point satisfy every constraint exactly (integer data)?"""
-    if np.any(x < 0) or np.any(x > mx.upper):
-        return False
-    if mx.a_ub is not None and np.any(mx.a_ub @ x > mx.b_ub + 1e-9):
-        return False
-    return not (mx.a_eq is not None and np.any(np.abs(mx.a_eq @ x - mx.b_eq) > 1e-9))
+    return mx.holds(x)
 
 
 def _solution(mx: Matrices, x: NDArray[np.float64]) -> Solution:
@@ -101,7 +91,7 @@ def solve_mip(sp: SubProblem, seconds: float, stop: Any = None) -> MipOutcome:
         if best is None:
             return MipOutcome(results, best, None, fair)
     shares = {"coverage": 0.6, "fill": 0.4, "travel": 1.0}
-    for name, c in _objectives(sp, mx).items():
+    for name, c in _objectives(sp).items():
         maximize = name != "travel"
         left = end - time.monotonic()
         if left <= 0.05 or _stopped(stop):
@@ -136,11 +126,8 @@ def solve_mip(sp: SubProblem, seconds: float, stop: Any = None) -> MipOutcome:
 def _group_rows(sp: SubProblem, mx: Matrices, num: int, den: int) -> LinearConstraint:
     """Every group's met share at least num/den: den * met_w(g) - num * total(g) >= 0."""
     assert sp.group is not None and sp.group_total is not None
-    gids = sorted(sp.group_total)
-    row_of = {g: k for k, g in enumerate(gids)}
-    rows = np.array([row_of[int(g)] for g in sp.group], dtype=np.int64)
-    a = coo_matrix((den * sp.weight.astype(np.float64), (rows, np.arange(mx.n))),
-                   shape=(len(gids), mx.total)).tocsr()
+    gids, weights = fairness_rows(sp, columns(sp))
+    a = (den * weights).tocsr()
     lb = np.array([num * sp.group_total[g] for g in gids], dtype=np.float64)
     return LinearConstraint(a, lb, np.inf)
 
@@ -158,11 +145,8 @@ def _fairness(
     """
     assert sp.group is not None and sp.group_total is not None
     t0 = time.monotonic()
-    gids = sorted(sp.group_total)
-    row_of = {g: k for k, g in enumerate(gids)}
-    rows = np.array([row_of[int(g)] for g in sp.group], dtype=np.int64)
-    a_met = coo_matrix((-sp.weight.astype(np.float64), (rows, np.arange(mx.n))),
-                       shape=(len(gids), mx.total))
+    gids, weights = fairness_rows(sp, columns(sp))
+    a_met = -weights
     a_t = coo_matrix(np.array([[float(sp.group_total[g])] for g in gids]))
     a = hstack([a_met, a_t]).tocsr()
     widened = [LinearConstraint(hstack([c.A, csr_matrix((c.A.shape[0], 1))]).tocsr(), c.lb, c.ub)
