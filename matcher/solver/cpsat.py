@@ -223,6 +223,9 @@ class MatchModel:
         self.g = [m.new_int_var(0, int(sp.f_cap[k]), f"g[{k}]") for k in range(len(sp.f_fund))]
         self.vars: list[Any] = [*self.met, *self.x, *self.y, *self.g]  # in column order
         self.works = self._works()
+        item_of = np.full(self.form.cols.total, -1, dtype=np.int64)
+        item_of[self.form.cols.o_x:self.form.cols.o_y] = self.form.item
+        self._item_of_col: list[int] = item_of.tolist()
         self.rendered: dict[str, int] = {}  # rows written per block (see the tests)
         self.pin_literals: list[tuple[str, int, Any]] = []
         for block in self.form.blocks:
@@ -268,46 +271,49 @@ class MatchModel:
         """Every row of a block, written as the cheapest equivalent CP-SAT constraint."""
         if block.implied:
             return
-        m, cols = self.model, self.form.cols
-        a = block.a
-        ind, coef = a.indices, np.rint(a.data).astype(np.int64)
+        m, cols, a = self.model, self.form.cols, block.a
+        # Plain lists: per-row numpy calls would cost more than the rows themselves.
+        ptr = a.indptr.tolist()
+        ind = a.indices.tolist()
+        coef = np.rint(a.data).astype(np.int64).tolist()
+        row_of = np.repeat(np.arange(block.rows), np.diff(a.indptr))
+        bools = (np.bincount(row_of[a.indices >= cols.o_g], minlength=block.rows) == 0).tolist()
         lo = [int(v) if np.isfinite(v) else cp_model.INT_MIN for v in block.lo.tolist()]
         hi = [int(v) if np.isfinite(v) else cp_model.INT_MAX for v in block.hi.tolist()]
         for r in range(block.rows):
-            s, e = int(a.indptr[r]), int(a.indptr[r + 1])
-            cs, vs = ind[s:e], coef[s:e]
+            cs, ws = ind[ptr[r]:ptr[r + 1]], coef[ptr[r]:ptr[r + 1]]
             if by_item:
-                terms, ws = self._by_item(cs, vs)
+                terms, ws = self._by_item(cs, ws)
             else:
-                terms, ws = [self.vars[c] for c in cs.tolist()], vs.tolist()
-            bools = bool(np.all(cs < cols.o_g))
-            if (lo[r] == cp_model.INT_MIN and bools and all(w > 0 for w in ws)
-                    and sum(ws) <= hi[r]):
-                continue  # no 0/1 point breaks it (an hours row whose needs all fit)
-            if lo[r] == cp_model.INT_MIN and hi[r] == 1 and bools and all(w == 1 for w in ws):
-                if len(terms) > 1:
-                    m.add_at_most_one(terms)
-                continue
-            if lo[r] == cp_model.INT_MIN and hi[r] == 0 and bools and self._implications(terms, ws):
+                terms = [self.vars[c] for c in cs]
+            if lo[r] == cp_model.INT_MIN and bools[r] and min(ws, default=0) > 0:
+                if max(ws) == 1 and hi[r] == 1:
+                    if len(terms) > 1:
+                        m.add_at_most_one(terms)
+                    continue
+                if sum(ws) <= hi[r]:
+                    continue  # no 0/1 point breaks it (an hours row whose needs all fit)
+            if lo[r] == cp_model.INT_MIN and hi[r] == 0 and bools[r] and self._implications(
+                    terms, ws):
                 continue
             m.add_linear_constraint(cp_model.LinearExpr.weighted_sum(terms, ws), lo[r], hi[r])
         self.rendered[block.name] = block.rows
 
-    def _by_item(self, cs: I64, vs: I64) -> tuple[list[Any], list[int]]:
+    def _by_item(self, cs: list[int], vs: list[int]) -> tuple[list[Any], list[int]]:
         """A row over whole items, over their `works` literals (one coefficient per item)."""
-        o_x, item = self.form.cols.o_x, self.form.item
+        item_of = self._item_of_col
         terms: list[Any] = []
         ws: list[int] = []
         seen: set[int] = set()
-        for c, w in zip(cs.tolist(), vs.tolist(), strict=True):
-            if self.form.cols.o_x <= c < self.form.cols.o_y:
-                it = int(item[c - o_x])
-                if it in seen:
-                    continue
+        for c, w in zip(cs, vs, strict=True):
+            it = item_of[c]
+            if it < 0:
+                terms.append(self.vars[c])
+            elif it in seen:
+                continue
+            else:
                 seen.add(it)
                 terms.append(self.works[it])
-            else:
-                terms.append(self.vars[c])
             ws.append(w)
         return terms, ws
 
