@@ -52,6 +52,12 @@ def _mutations() -> list[tuple[str, Any]]:
         n = doc["needs"][5]
         n["start"], n["end"] = n["end"], n["start"]
 
+    def swap_window(doc: dict[str, Any]) -> None:
+        # A window whose text other volunteers list the right way round: the shared window
+        # objects (one per distinct text) must not let the reversed one through.
+        w = next(v["availability"][0] for v in doc["volunteers"] if v.get("availability"))
+        w["start"], w["end"] = w["end"], w["start"]
+
     def dup_id(doc: dict[str, Any]) -> None:
         doc["volunteers"][3]["id"] = doc["volunteers"][1]["id"]
 
@@ -69,6 +75,10 @@ def _mutations() -> list[tuple[str, Any]]:
 
     return [
         ("end before start", swap_need_times),
+        ("availability window end before start", swap_window),
+        ("availability window of no length",
+         at(["venues", 0, "availability"], [{"start": "2024-05-01T08:00:00+08:00",
+                                             "end": "2024-05-01T08:00:00+08:00"}])),
         ("duplicate id", dup_id),
         ("dangling pin", dangling),
         ("min_count above count", min_above_count),
