@@ -218,7 +218,7 @@ def solve_large(
     stop: Any = None,
 ) -> tuple[list[StageResult], Solution, float]:
     """LP bound, an LP-guided greedy start, then neighbourhood search, within `seconds`."""
-    from matcher.solver import lp
+    from matcher.solver import fundflow, lp
     from matcher.solver.greedy import greedy
     from matcher.solver.stages import keeps_pins
 
@@ -228,9 +228,18 @@ def solve_large(
     bound = float(sp.max_coverage())
     # HiGHS cannot be interrupted: when the solve may be stopped, keep the LP short.
     lp_time = 0.5 * seconds if stop is None else min(0.5 * seconds, 20.0)
-    # Building the LP is Python work its time limit does not cover: only when it fits.
-    relaxed = (lp.coverage_bound(sp, lp_time) if LP_BUILD_S_PER_PAIR * sp.size < lp_time
-               else None)
+    flowed = fundflow.coverage_bound(sp) if fundflow.applies(sp) else None
+    relaxed = None
+    if flowed is not None:
+        # Money only: the LP is a min-cost flow, solved exactly, and its integral flow is a
+        # plan of the needs it funds in full (the greedy adds what the rest leaves).
+        bound = flowed[0]
+        topped = greedy(sp, fixed=flowed[2])
+        if keeps_pins(sp, topped) and _better(sp, topped, best):
+            best = topped
+    elif LP_BUILD_S_PER_PAIR * sp.size < lp_time:
+        # Building the LP is Python work its time limit does not cover: only when it fits.
+        relaxed = lp.coverage_bound(sp, lp_time)
     if relaxed is not None:
         bound, m_lp = relaxed
         # Needs the LP meets most fully first (LP rounding by a greedy), nearest first.
