@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from problem_factory import Sizes, problems
 
-from matcher.solver import fundflow, lns, lp
+from matcher.model import parse_problem
+from matcher.solver import SolveParams, core, fundflow, lns, lp, solve
+from matcher.solver.candidates import Compiled, generate
 from matcher.solver.cpsat import StageSettings, SubProblem
 from matcher.solver.greedy import greedy
 from matcher.solver.stages import keeps_pins, solve_subproblem
@@ -116,3 +120,24 @@ def test_large_path_uses_the_flow_bound() -> None:
     assert _valid(sp, best.g, best.met) and keeps_pins(sp, best)
     assert sp.stage_value("coverage", best) >= sp.stage_value("coverage", out[2])
     assert results[0].bound == bound
+
+
+@settings(max_examples=40, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(problems(Sizes(fairness=False)))
+def test_money_bound_is_above_every_plan(doc: dict[str, object]) -> None:
+    """Money alone (volunteers, venues and their pins dropped) bounds the coverage of
+    every plan that keeps the pins: never below the proven optimum of a random problem."""
+    problem = parse_problem(doc)
+    result = solve(problem, SolveParams(time_limit=20.0, seed=1, decompose=False))
+    bound = None
+    compiled = Compiled.build(problem)
+    cand = generate(problem, compiled)
+    possible = cand.possible()
+    keep = np.flatnonzero(possible)
+    if len(keep) and result.plan.status == "optimal":
+        pins = core._map_pins(problem, cand, possible)
+        sp, *_ = core._subproblem(cand, keep, pins, SolveParams(), None)
+        bound = fundflow.money_bound(sp)
+    if bound is not None:
+        assert result.plan.objective.coverage <= bound

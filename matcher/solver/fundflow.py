@@ -14,6 +14,8 @@ hold: the pairs are the candidates'). Needs funded in part are left out; the gre
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -98,3 +100,26 @@ def coverage_bound(sp: SubProblem) -> tuple[float, NDArray[np.float64], Solution
     share = got / funding.astype(np.float64)
     sol = Solution(met, np.zeros(0, dtype=bool), np.zeros(0, dtype=bool), g)
     return float(min(bound, sp.max_coverage())), share, sol
+
+
+def money_bound(sp: SubProblem) -> float | None:
+    """A bound on any subproblem's coverage from its money alone: every need without funding
+    counted as met, the needs with funding by the flow over their fund pairs (volunteers,
+    venues and their pins dropped: a relaxation). None when it says nothing (no funding)."""
+    if sp.group is not None or sp.ref_v is not None:
+        return None
+    funded = np.flatnonzero(sp.funding > 0)
+    if len(funded) == 0:
+        return None
+    free = float(sp.weight.sum() - sp.weight[funded].sum())
+    mask = np.zeros(len(sp.needs), dtype=bool)
+    mask[funded] = True
+    fk = np.flatnonzero(mask[sp.f_need])
+    if len(fk) == 0:
+        return free  # no fund can pay for any of them
+    none = np.zeros(0, dtype=np.int64)
+    money = sp.restricted(funded, none, none, fk, {}, dict(sp.fund_amount))
+    money = replace(money, role_min=[[] for _ in funded], role_count=[[] for _ in funded],
+                    asks_venue=np.zeros(len(funded), dtype=bool), pin_v=[], pin_u=[])
+    out = coverage_bound(money)
+    return None if out is None else free + out[0]
