@@ -90,7 +90,12 @@ def solve_mip(sp: SubProblem, seconds: float, stop: Any = None) -> MipOutcome:
         results.append(res_f)
         if best is None:
             return MipOutcome(results, best, None, fair)
-    shares = {"coverage": 0.6, "fill": 0.4, "travel": 1.0}
+    # Travel, the last stage, gets half of what is left, not all: HiGHS has no warm start
+    # here, so a travel stage it does not prove ends at an incumbent found from scratch,
+    # which the neighbourhood search that follows beats from the held plan in the same time
+    # (Gansu 2,500 volunteers by community: 3,888 km after HiGHS's unproven travel stage,
+    # 2,537 km after 20 s of search from a 3,354 km plan; reference 2,472 km).
+    shares = {"coverage": 0.6, "fill": 0.4, "travel": 0.5}
     for name, c in _objectives(sp).items():
         maximize = name != "travel"
         left = end - time.monotonic()

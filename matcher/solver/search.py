@@ -98,22 +98,23 @@ def hood_problem(
 
 def _later_seed(sp: SubProblem, idx: _Index, cur: Solution, rng: random.Random) -> int:
     """A seed for the stages after coverage (coverage at its proven bound, so no unmet need
-    can be added): a met need, by its travel (volunteers and venue) or, for fill, one with a
-    role below its count; now and then any need."""
+    can be added): a met need with a role below its count, by weight times the places left
+    (fill, the next stage), or one by its travel (volunteers and venue); now and then any
+    need."""
     met = np.flatnonzero(cur.met)
     r = rng.random()
-    if len(met) and r < 0.6:
+    if len(met) and r < 0.45:
+        staffed = np.bincount(sp.v_need[cur.v], minlength=len(sp.needs))
+        room = (idx.count - staffed)[met] * sp.weight[met]
+        if room.sum() > 0:
+            return int(rng.choices(met.tolist(), weights=room.tolist())[0])
+    if len(met) and r < 0.9:
         travel = (np.bincount(sp.v_need[cur.v], weights=sp.v_dist[cur.v],
                               minlength=len(sp.needs))
                   + np.bincount(sp.u_need[cur.u], weights=sp.u_dist[cur.u],
                                 minlength=len(sp.needs)))
         weights = (travel[met] + 1.0).tolist()
         return int(rng.choices(met.tolist(), weights=weights)[0])
-    if len(met) and r < 0.85:
-        staffed = np.bincount(sp.v_need[cur.v], minlength=len(sp.needs))
-        room = [int(i) for i in met.tolist() if staffed[i] < idx.count[i]]
-        if room:
-            return rng.choice(room)
     return rng.randrange(len(sp.needs))
 
 
