@@ -124,3 +124,58 @@ def test_sigterm_interrupts_and_restart_resumes(tmp_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
+
+
+def test_sigterm_during_a_synchronous_solve_leaves_no_process_behind(tmp_path: Path) -> None:
+    """SIGTERM in mid-solve: the synchronous solve ends at once with its best plan (valid),
+    and the worker processes end with the server."""
+    import psutil
+
+    doc: dict[str, Any] = json.loads((REPO / "scenarios" / "zhecheng.json").read_text())
+    port = dask_cluster.free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = serve(tmp_path, port)
+    try:
+        answer: dict[str, Any] = {}
+
+        def post() -> None:
+            try:
+                answer["r"] = httpx.post(f"{base}/v1/solve", json={"problem": doc,
+                                         "time_limit": 10}, headers=H, timeout=60)
+            except httpx.HTTPError as err:
+                answer["error"] = err
+
+        server = psutil.Process(proc.pid)
+        children = server.children(recursive=True)  # `matcher serve` starts its workers
+
+        def cpu() -> float:
+            total = 0.0
+            for c in children:
+                try:
+                    total += sum(c.cpu_times()[:2])
+                except psutil.NoSuchProcess:
+                    pass
+            return total
+
+        idle = cpu()
+        t = threading.Thread(target=post)
+        t.start()
+        end = time.monotonic() + 60
+        while cpu() < idle + 2.0:  # a worker process parses and solves
+            assert time.monotonic() < end and t.is_alive(), "no worker process took the solve"
+            time.sleep(0.1)
+        assert t.is_alive()  # still solving
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+        t.join(60)
+        # The solve stopped at once and answered with the best plan it held.
+        r = answer["r"]
+        assert r.status_code == 200, r.text
+        problem = parse_problem(doc)
+        assert validate(problem, parse_plan(r.json(), problem)) == []
+        gone, alive = psutil.wait_procs(children, timeout=10)
+        assert not alive, [p.pid for p in alive]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -54,10 +54,11 @@ def start_engine(settings: Settings) -> Any:
     return None
 
 
-def _on_sigterm(runner: JobRunner, closing: threading.Event, grace: float) -> Any:
-    """Chain a SIGTERM handler before the server's own: running jobs are told to stop at
-    once (and event streams end with them) instead of after the server has waited for every
-    open connection."""
+def _on_sigterm(runner: JobRunner, closing: threading.Event, grace: float,
+                sync_pool: SyncPool | None = None) -> Any:
+    """Chain a SIGTERM handler before the server's own: running jobs and synchronous solves
+    are told to stop at once (event streams end with the jobs, waiting clients get the best
+    plan so far) instead of after the server has waited for every open connection."""
     if threading.current_thread() is not threading.main_thread():
         return None
     previous = signal.getsignal(signal.SIGTERM)
@@ -65,6 +66,8 @@ def _on_sigterm(runner: JobRunner, closing: threading.Event, grace: float) -> An
     def handler(sig: int, frame: Any) -> None:
         closing.set()
         runner.begin_shutdown(grace)
+        if sync_pool is not None:
+            sync_pool.stop()
         if callable(previous):
             previous(sig, frame)
 
@@ -106,7 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runner.engine = await anyio.to_thread.run_sync(start_engine, settings)
         await anyio.to_thread.run_sync(housekeeper.tick)
         housekeeper.start()
-        previous = _on_sigterm(runner, closing, settings.shutdown_seconds)
+        previous = _on_sigterm(runner, closing, settings.shutdown_seconds, app.state.sync_pool)
         if settings.on_restart == "resume":
             await anyio.to_thread.run_sync(resume, store, runner, settings)
         try:

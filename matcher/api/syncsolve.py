@@ -99,14 +99,21 @@ def solve_request(job: SolveJob) -> Solved | Refused:
         return Refused(err.status_code, err.detail, dict(err.headers or {}) or None)
     params = SolveParams(time_limit=seconds, seed=body.seed, workers=job.solver_workers,
                          strict=job.strict)
-    result = solve(body.problem, params)
+    result = solve(body.problem, params, stop=_STOP)
     # As FastAPI's JSONResponse writes it.
     out = json.dumps(result.plan.to_json_dict(), ensure_ascii=False, allow_nan=False,
                      separators=(",", ":")).encode()
     return Solved(out, result.seconds)
 
 
-def _warm() -> None:
+# The pool's stop flag, shared by its processes (set on SIGTERM: solves end at once with
+# their best plan, as jobs do).
+_STOP: Any = None
+
+
+def _warm(stop: Any) -> None:
+    global _STOP
+    _STOP = stop
     # Import what a solve needs once per process, before its first request.
     import matcher.api.admission  # noqa: F401
     import matcher.solver.core  # noqa: F401
@@ -128,17 +135,19 @@ class SyncPool:
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
         self._closed = False
+        self._context = multiprocessing.get_context("spawn")
+        self._stop = self._context.Event()
 
     def _get(self) -> ProcessPoolExecutor:
         with self._lock:
-            if self._closed:
+            if self._closed or self._stop.is_set():
                 raise WorkerLost("the server is shutting down")
             if self._pool is None:
                 # spawn: this process runs threads (uvicorn, the job runner, Dask's client),
                 # which a fork would copy in whatever state they are.
                 self._pool = ProcessPoolExecutor(
-                    self.processes, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_warm)
+                    self.processes, mp_context=self._context, initializer=_warm,
+                    initargs=(self._stop,))
             return self._pool
 
     def start(self) -> None:
@@ -161,7 +170,7 @@ class SyncPool:
             try:
                 return future.result(timeout)
             except (BrokenProcessPool, CancelledError):
-                if self._closed:
+                if self._closed or self._stop.is_set():
                     raise WorkerLost("the server is shutting down") from None
                 self._discard(pool)
                 raise WorkerLost("the process solving this request died (out of memory?); "
@@ -171,6 +180,11 @@ class SyncPool:
                 raise WorkerLost(f"the solve did not end within {timeout:.0f} s; try again, "
                                  "or submit the problem as a job") from None
         raise WorkerLost("no worker process could take the request; try again")
+
+    def stop(self) -> None:
+        """Solves under way end at once with the best plan they hold (what a SIGTERM asks);
+        new requests are refused."""
+        self._stop.set()
 
     def _discard(self, pool: ProcessPoolExecutor) -> None:
         with self._lock:
