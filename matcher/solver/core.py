@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import numpy as np
@@ -46,6 +46,7 @@ from matcher.solver.cpsat import (
 )
 from matcher.solver.lns import pack, pairs_per_need
 from matcher.solver.params import Progress, ProgressCallback, SolveParams, SolveResult, StopFlag
+from matcher.solver.split import split_huge
 from matcher.solver.stages import SubOutcome, pinned_part, solve_subproblem
 
 I64 = NDArray[np.int64]
@@ -258,10 +259,13 @@ def solve(
                         group_all=fair is not None or not params.decompose)
     batches = _batch(comps, cand)
     subs = [_subproblem(cand, b, pins, params, groups) for b in batches]
+    fixed: dict[int, float] = {}  # a split component's parts: their share of its bound
+    if params.split and groups is None:
+        subs, fixed = split_huge([n.region for n in problem.needs], subs)
     started = _seed_start(problem, cand, possible, params.start, subs)
     tally = _Tally(len(subs), t0, progress)
     for idx, (sp, *_rest) in enumerate(subs):
-        tally.bound[idx] = float(sp.max_coverage())
+        tally.bound[idx] = fixed.get(idx, float(sp.max_coverage()))
 
     settings = StageSettings(seed=params.seed, workers=params.workers, log=params.log_search)
     met = np.zeros(len(problem.needs), dtype=bool)
@@ -281,7 +285,7 @@ def solve(
                sol: Solution | None) -> None:
         with lock:
             tally.value[idx] = value
-            if bound is not None and not np.isnan(bound):
+            if bound is not None and not np.isnan(bound) and idx not in fixed:
                 tally.bound[idx] = min(tally.bound[idx], bound)
             plan = None
             if sol is not None:
@@ -302,8 +306,12 @@ def solve(
     phases["search"] = time.monotonic() - t0 - sum(phases.values())
     for idx, (sp, vk, uk, fk) in enumerate(subs):
         out = outcomes[idx]
-        stage_results.extend(out.results)
-        tally.bound[idx] = min(tally.bound[idx], out.coverage_bound)
+        if idx in fixed:  # a part proves nothing about its component
+            stage_results.extend(replace(r, status="feasible") if r.status == "optimal"
+                                 else r for r in out.results)
+        else:
+            stage_results.extend(out.results)
+            tally.bound[idx] = min(tally.bound[idx], out.coverage_bound)
         sol = out.solution
         if sol is None:
             if any(r.status == "infeasible" for r in out.results):

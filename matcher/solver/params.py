@@ -43,7 +43,9 @@ class SolveParams:
       by the greedy) when that is ahead of its greedy start, so the plan returned is never
       lexicographically behind it; CP-SAT gets it as its hint;
     - `executor`: runs one subproblem in place of `stages.solve_subproblem` (same arguments,
-      same result), e.g. as a task on a Dask cluster (`matcher.engine`); None: in-process.
+      same result), e.g. as a task on a Dask cluster (`matcher.engine`); None: in-process;
+    - `split`: a component of a million pairs or more (a province) is split into nearly
+      independent parts by region, solved side by side or as tasks (`solver.split`).
     """
 
     time_limit: float = 60.0
@@ -59,6 +61,7 @@ class SolveParams:
     strict: bool = False
     executor: SubproblemExecutor | None = None
     start: Plan | None = None
+    split: bool = True
 
     def __post_init__(self) -> None:
         if not 0 < self.time_limit <= MAX_TIME_LIMIT_S:
