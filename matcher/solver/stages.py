@@ -37,7 +37,7 @@ LP_BOUND_PAIRS = 5_000  # above this, an LP bound first (cheap next to the CP-SA
 # Of the time left after HiGHS, the share kept for the neighbourhood search when the exact
 # stages do not finish (they stop early; what they leave unused goes to the search too).
 SEARCH_SHARE = 0.4
-SEARCH_SHARE_SETTLED = 0.75  # the same once HiGHS has proven coverage
+SEARCH_SHARE_SETTLED = 0.75  # the same for CP-SAT's travel stage once coverage is proven
 LP_BUILD_S_PER_PAIR = 3e-5  # building the LP matrices, measured on a busy 2-core machine
 REPAIR_SHARE = 0.05  # of a subproblem's time, at most, for ejection chains on the greedy start
 # Fairness on a large component: the search's share before the coverage MIP under floors,
@@ -409,13 +409,9 @@ def _exact(
             mm.set_hint(best)
 
     # After HiGHS (its share as before), the CP-SAT stages stop early enough to leave the
-    # neighbourhood search its share; the larger share once coverage is proven: CP-SAT on
-    # the whole component then either proves fill and travel quickly or ends at its hint
-    # (Gansu 2,500 volunteers by community: 10 s of its travel stage left 3,888 km as it
-    # was), where the search aimed at them (`search._later_seed`) gains steadily.
+    # neighbourhood search its share.
+    end = time.monotonic() + (1.0 - SEARCH_SHARE) * max(0.0, search_end - time.monotonic())
     proven_cov = any(r.name == "coverage" and r.status == "optimal" for r in results)
-    share = SEARCH_SHARE_SETTLED if proven_cov else SEARCH_SHARE
-    end = time.monotonic() + (1.0 - share) * max(0.0, search_end - time.monotonic())
     for name, maximize, frac in stages:
         if best is not None:  # the job resource shows the stage that runs now
             tell(name, sp.stage_value("coverage", best), None, None)
@@ -430,7 +426,16 @@ def _exact(
                 sol = mm.read(cb) if with_solutions else None
                 tell(name, int(round(value)), float(np.floor(bound + 1e-6)), sol)
 
-        res, sol = solve_stage(mm, name, expr, maximize, left(frac), settings, on_solution, stop)
+        budget = left(frac)
+        if name == "travel" and proven_cov:
+            # Coverage proven: CP-SAT's travel stage on the whole component either proves
+            # quickly or ends at its hint (Gansu 2,500 volunteers by community: 10 s left
+            # 3,888 km as it was), where the search aimed at travel (`search._later_seed`)
+            # gains steadily: it gets the larger share. (Fill keeps its time: CP-SAT proves
+            # Zhecheng's fill there.)
+            budget = min(budget, (1.0 - SEARCH_SHARE_SETTLED)
+                         * max(0.0, search_end - time.monotonic()))
+        res, sol = solve_stage(mm, name, expr, maximize, budget, settings, on_solution, stop)
         results.append(res)
         if name == "coverage" and res.bound is not None:
             cov_bound = min(cov_bound, float(np.floor(res.bound + 1e-6)))
