@@ -127,8 +127,8 @@ def test_sigterm_interrupts_and_restart_resumes(tmp_path: Path) -> None:
 
 
 def test_sigterm_during_a_synchronous_solve_leaves_no_process_behind(tmp_path: Path) -> None:
-    """SIGTERM in mid-solve: the synchronous solve ends at once with its best plan (valid),
-    and the worker processes end with the server."""
+    """SIGTERM in mid-solve: the synchronous solve ends at once with its best plan (valid)
+    or a 503, never a 500, and the worker processes end with the server."""
     import psutil
 
     doc: dict[str, Any] = json.loads((REPO / "scenarios" / "zhecheng.json").read_text())
@@ -168,11 +168,15 @@ def test_sigterm_during_a_synchronous_solve_leaves_no_process_behind(tmp_path: P
         proc.send_signal(signal.SIGTERM)
         proc.wait(60)
         t.join(60)
-        # The solve stopped at once and answered with the best plan it held.
+        # The solve stopped at once and answered with the best plan it held, or (when it
+        # could not within a few seconds) the client was told the server is shutting down.
         r = answer["r"]
-        assert r.status_code == 200, r.text
-        problem = parse_problem(doc)
-        assert validate(problem, parse_plan(r.json(), problem)) == []
+        assert r.status_code in (200, 503), r.text
+        if r.status_code == 200:
+            problem = parse_problem(doc)
+            assert validate(problem, parse_plan(r.json(), problem)) == []
+        else:
+            assert r.json()["detail"] == "the server is shutting down"
         gone, alive = psutil.wait_procs(children, timeout=10)
         assert not alive, [p.pid for p in alive]
     finally:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -39,6 +40,8 @@ class _Active:
     reason: StopReason | None = None
     started: bool = False  # given a slot (or finished while still queued)
     previous: dict[str, Any] | None = None  # best plan of an earlier run (resumed job)
+    used: float = 0.0  # solver seconds earlier runs of this job used (resumed job)
+    t0: float | None = None  # when this run's solve began (time.monotonic)
 
 
 class RunnerClosed(RuntimeError):
@@ -165,17 +168,20 @@ class JobRunner:
         return self._closed
 
     def submit(self, job_id: str, problem: Problem, params: SolveParams,
-               org: str = "", previous: dict[str, Any] | None = None) -> None:
+               org: str = "", previous: dict[str, Any] | None = None,
+               used: float = 0.0) -> None:
         """Queue a job; `Busy` when its organisation has too many queued already.
 
         `previous`: the plan an earlier run of this job reached (a resumed job); the job
-        ends with the better of it and the new one.
+        ends with the better of it and the new one. `used`: the solver seconds earlier runs
+        used; the job's recorded `elapsed` counts them too, so that a job cut off again
+        resumes only for what is really left.
         """
         with self._lock:
             if self._closed:
                 raise RunnerClosed("the server is shutting down and takes no new jobs")
             self._queue.push(org, job_id, (problem, params))
-            self._active[job_id] = _Active(org, previous=previous)
+            self._active[job_id] = _Active(org, previous=previous, used=used)
             self._dispatch()
 
     def counts(self, org: str) -> tuple[int, int]:
@@ -259,8 +265,6 @@ class JobRunner:
         SIGTERM handler calls, so that event streams see their jobs end at once. After
         `grace` seconds, jobs still running are marked interrupted with the best plan they
         have stored (a solver may take longer than that to return)."""
-        import time
-
         with self._lock:
             self._closed = True
             actives = list(self._active.items())
@@ -280,12 +284,16 @@ class JobRunner:
             running = [(i, a) for i, a in self._active.items() if a.started]
         for job_id, active in running:
             if not active.done.is_set():
-                self.recorder.finish(job_id, "interrupted", error=SHUTDOWN_ERROR)
+                # The solver has not returned: the time it used is the clock since it began
+                # (the last improvement's time would let a resumed run overrun the limit).
+                elapsed = None
+                if active.t0 is not None:
+                    elapsed = round(active.used + time.monotonic() - active.t0, 3)
+                self.recorder.finish(job_id, "interrupted", error=SHUTDOWN_ERROR,
+                                     elapsed=elapsed)
 
     def shutdown(self, timeout: float) -> None:
         """Stop every job (best plans kept, marked interrupted) within about `timeout`."""
-        import time
-
         self.begin_shutdown()
         end = time.monotonic() + timeout
         if self._stop_by is not None:  # a SIGTERM began the shutdown: keep to its deadline
@@ -332,10 +340,12 @@ class JobRunner:
 
         def progress(p: Progress) -> None:
             self.recorder.progress(
-                job_id, elapsed=p.elapsed, stage=p.stage, coverage=p.coverage, bound=p.bound,
-                gap=p.gap, plan=None if p.plan is None else p.plan.to_json_dict(),
+                job_id, elapsed=active.used + p.elapsed, stage=p.stage, coverage=p.coverage,
+                bound=p.bound, gap=p.gap,
+                plan=None if p.plan is None else p.plan.to_json_dict(),
             )
 
+        active.t0 = time.monotonic()
         result = solve(problem, params, progress=progress, stop=active.stop)
         plan_doc = better(result.plan.to_json_dict(), active.previous)
         plan = result.plan
@@ -347,7 +357,8 @@ class JobRunner:
             state = "stopped"
         else:
             state = "done"
-        self.recorder.finish(job_id, state, plan=plan_doc, elapsed=result.seconds, error=error)
+        self.recorder.finish(job_id, state, plan=plan_doc, elapsed=active.used + result.seconds,
+                             error=error)
 
 
 def better(plan: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any]:

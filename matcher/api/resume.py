@@ -40,7 +40,8 @@ def resume(store: Store, runner: JobRunner, settings: Settings) -> list[str]:
                                  progress_plans=True, start=_start(previous, problem, job_id))
             if not store.requeue(job_id):
                 continue  # another process on this database resumed it
-            runner.submit(job_id, problem, params, row.org, previous=previous)
+            runner.submit(job_id, problem, params, row.org, previous=previous,
+                          used=row.elapsed or 0.0)
             queued.append(job_id)
         except Exception as err:  # one bad row must not stop the server from starting
             log.warning("job %s not resumed: %s", job_id, err)

@@ -17,7 +17,8 @@ import json
 import logging
 import multiprocessing
 import threading
-from concurrent.futures import CancelledError, ProcessPoolExecutor
+import time
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from fastapi import HTTPException, status
 from fastapi.exceptions import RequestValidationError
 
 log = logging.getLogger(__name__)
+
+STOP_WAIT_S = 3.0  # after a SIGTERM, how long a waiting client waits for its best plan
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,7 @@ class SyncPool:
         self._closed = False
         self._context = multiprocessing.get_context("spawn")
         self._stop = self._context.Event()
+        self._stopped_at: float | None = None
 
     def _get(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -168,7 +172,7 @@ class SyncPool:
             except RuntimeError:  # that pool was just discarded by another request
                 continue
             try:
-                return future.result(timeout)
+                return self._wait(future, timeout)
             except (BrokenProcessPool, CancelledError):
                 if self._closed or self._stop.is_set():
                     raise WorkerLost("the server is shutting down") from None
@@ -181,9 +185,25 @@ class SyncPool:
                                  "or submit the problem as a job") from None
         raise WorkerLost("no worker process could take the request; try again")
 
+    def _wait(self, future: Future[Solved | Refused], timeout: float) -> Solved | Refused:
+        # After a stop, a solve gets STOP_WAIT_S to answer with its best plan; then its
+        # client gets a 503, before the server's own grace for open requests (5 s, `matcher
+        # serve`) would cut it off with a 500.
+        end = time.monotonic() + timeout
+        while True:
+            try:
+                return future.result(min(0.2, max(0.0, end - time.monotonic())))
+            except FutureTimeout:
+                if time.monotonic() >= end:
+                    raise
+                stopped = self._stopped_at
+                if stopped is not None and time.monotonic() - stopped > STOP_WAIT_S:
+                    raise WorkerLost("the server is shutting down") from None
+
     def stop(self) -> None:
         """Solves under way end at once with the best plan they hold (what a SIGTERM asks);
         new requests are refused."""
+        self._stopped_at = time.monotonic()
         self._stop.set()
 
     def _discard(self, pool: ProcessPoolExecutor) -> None:
