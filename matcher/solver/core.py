@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -301,8 +302,9 @@ def solve(
             tally.report(stage, plan)
 
     phases["model"] = time.monotonic() - t0 - sum(phases.values())
+    took: dict[int, float] = {}
     outcomes = _run_all([sp for sp, *_ in subs], params, settings, deadline, report, stop,
-                        params.progress_plans)
+                        params.progress_plans, took)
     phases["search"] = time.monotonic() - t0 - sum(phases.values())
     for idx, (sp, vk, uk, fk) in enumerate(subs):
         out = outcomes[idx]
@@ -346,6 +348,11 @@ def solve(
     result = _result(plan, t0, stage_results, tally, phases, check)
     if started is not None:
         result.plan.stats["start"] = started
+    # Each subproblem's wall time (a task's, on a cluster): what a scheduler has to place.
+    result.plan.stats["subproblems"] = [
+        {"needs": len(sp.needs), "pairs": sp.size - len(sp.needs),
+         "seconds": round(took.get(i, 0.0), 3), "part": i in fixed}
+        for i, (sp, *_r) in enumerate(subs)]
     return result
 
 
@@ -408,10 +415,21 @@ def _checked(
 def _run_all(
     subs: list[SubProblem], params: SolveParams, settings: StageSettings, deadline: float,
     report: Callable[[int, str, int, float | None, Solution | None], None],
-    stop: StopFlag | None, with_solutions: bool,
+    stop: StopFlag | None, with_solutions: bool, took: dict[int, float] | None = None,
 ) -> dict[int, SubOutcome]:
     """Every subproblem within the deadline: side by side on `workers` threads when there
-    are several big ones, else one after the other."""
+    are several big ones, else one after the other; `took` gets each one's seconds."""
+    base = params.executor or solve_subproblem
+    index = {id(sp): i for i, sp in enumerate(subs)}
+    seconds = took if took is not None else {}
+
+    def run(sp: SubProblem, *args: Any) -> SubOutcome:
+        t = time.monotonic()
+        try:
+            return base(sp, *args)
+        finally:
+            seconds[index[id(sp)]] = time.monotonic() - t
+
     big = [i for i, sp in enumerate(subs) if sp.size >= PARALLEL_MIN_SIZE]
     side_by_side = params.workers > 1 and params.parallel and len(big) > 1
     outcomes: dict[int, SubOutcome] = {}
@@ -433,7 +451,6 @@ def _run_all(
                        idx: int = idx) -> None:
             report(idx, stage, value, bound, sol)
 
-        run = params.executor or solve_subproblem
         outcomes[idx] = run(sp, share, settings, sub_report, stop, with_solutions)
     if side_by_side:
         from matcher.solver.parallel import run_parallel
@@ -444,7 +461,7 @@ def _run_all(
 
         done = run_parallel([subs[i] for i in big], params.workers,
                             max(0.0, deadline - time.monotonic()), settings, big_report, stop,
-                            with_solutions, params.executor)
+                            with_solutions, run)
         outcomes.update({big[k]: out for k, out in done.items()})
     return outcomes
 
