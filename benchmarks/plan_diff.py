@@ -30,13 +30,14 @@ def _problems(count: int) -> list[tuple[str, dict]]:
 
     docs: list[dict] = []
 
-    @settings(max_examples=count, deadline=None, database=None, derandomize=True,
+    @settings(max_examples=max(1, count), deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
     @given(problems(Sizes(volunteers=8, venues=3, funds=3, needs=10, pins=2, forbids=2)))
     def collect(doc: dict) -> None:
         docs.append(doc)
 
-    collect()
+    if count > 0:
+        collect()
     conf = REPO / "tests" / "data" / "conformance"
     out = [(p.name, json.loads(p.read_text())) for p in sorted(conf.glob("*.problem.json"))]
     return out + [(f"random{i}", d) for i, d in enumerate(docs)]
