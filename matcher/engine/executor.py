@@ -13,6 +13,7 @@ import pickle
 import queue
 import time
 import uuid
+import warnings
 from typing import Any
 
 from matcher.engine.tasks import run_subproblem
@@ -20,6 +21,9 @@ from matcher.solver.cpsat import StageSettings, SubProblem
 from matcher.solver.stages import SubOutcome, is_large
 
 POLL_S = 0.2  # how often the waiting thread relays progress and looks at the stop flag
+# The subproblem travels inside its task on purpose (see `submit` below); the client's
+# advice against big task graphs (tens of MB for a province's parts) is noise to a planner.
+warnings.filterwarnings("ignore", message="Sending large graph", category=UserWarning)
 
 
 class EngineError(RuntimeError):
