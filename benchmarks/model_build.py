@@ -8,8 +8,9 @@ Times, on the component with the most candidate pairs: the HiGHS matrices of the
 (`lp.matrices(sp, link_pairs=False)`, what city-size components get) and, on its first needs
 by start time up to `--pairs` pairs (the size above which a component goes to neighbourhood
 search), the HiGHS matrices with the implied rows (the MIP's) and the CP-SAT model
-(`MatchModel`), the fastest of three builds each. `--code DIR` imports another checkout's `matcher` package (a before/after
-comparison: `git archive COMMIT | tar -x -C DIR`). Prints one JSON line.
+(`MatchModel`), the fastest of three builds each. `--code DIR` imports another checkout's
+`matcher` package (a before/after comparison: `git archive COMMIT matcher | tar -x -C DIR`).
+Prints one JSON line.
 """
 
 from __future__ import annotations

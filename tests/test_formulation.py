@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import replace
 from typing import Any
 
@@ -260,6 +261,33 @@ def _rows_by_sense(sp: SubProblem, link_pairs: bool) -> tuple[int, int]:
     return ub, eq
 
 
+def _row_set(a: Any, b: Any) -> Counter:
+    out: Counter = Counter()
+    if a is None:
+        return out
+    a = a.tocsr()
+    for r in range(a.shape[0]):
+        s, e = a.indptr[r], a.indptr[r + 1]
+        cols = a.indices[s:e].tolist()
+        vals = a.data[s:e].tolist()
+        out[(tuple(sorted(zip(cols, vals, strict=True))), float(b[r]) + 0.0)] += 1
+    return out
+
+
+def _block_rows(sp: SubProblem, link: bool) -> tuple[Counter, Counter]:
+    """The blocks' rows written as HiGHS gets them: `a x <= hi`, `-a x <= -lo`, `a x == b`."""
+    ub: Counter = Counter()
+    eq: Counter = Counter()
+    for blk in formulate(sp, implied=link).blocks:
+        same = blk.lo == blk.hi
+        up = np.isfinite(blk.hi) & ~same
+        low = np.isfinite(blk.lo) & ~same
+        ub += _row_set(blk.a[up], blk.hi[up])
+        ub += _row_set(-blk.a[low], -blk.lo[low])
+        eq += _row_set(blk.a[same], blk.lo[same])
+    return ub, eq
+
+
 def _check_same_rows(sp: SubProblem) -> None:
     form = formulate(sp)
     mm = MatchModel(sp)
@@ -269,6 +297,9 @@ def _check_same_rows(sp: SubProblem) -> None:
         ub, eq = _rows_by_sense(sp, link)
         assert (0 if mx.a_ub is None else mx.a_ub.shape[0]) == ub
         assert (0 if mx.a_eq is None else mx.a_eq.shape[0]) == eq
+        want_ub, want_eq = _block_rows(sp, link)
+        assert _row_set(mx.a_ub, mx.b_ub) == want_ub
+        assert _row_set(mx.a_eq, mx.b_eq) == want_eq
     for name in ("coverage", "fill", "travel"):
         c = objective(sp, form.cols, name)
         x = form.cols.vector(greedy(sp))
