@@ -292,6 +292,12 @@ def test_jobs_are_listed_newest_first_by_page_and_state(tmp_path: Path,
         assert r.status_code == 422 and r.json()["detail"][0]["loc"][:2] == ["query", "state"]
         r = c.get("/v1/jobs", headers=A, params={"limit": 0})
         assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "limit"]
+        # A misspelt parameter is refused, not ignored (the answer would be to another question).
+        r = c.get("/v1/jobs", headers=A, params={"limt": 2})
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "limt"]
+        assert "cursor, limit, state" in r.json()["detail"][0]["msg"]
+        r = c.get(f"/v1/jobs/{ids[0]}", headers=A, params={"": "0"})
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", ""]
         assert c.get("/v1/jobs").status_code == 401
 
 

@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -25,6 +25,7 @@ from matcher.api.auth import Authenticator
 from matcher.api.cache import ParsedJobs
 from matcher.api.jobs import JobRunner
 from matcher.api.lease import Housekeeper
+from matcher.api.query import reject_unknown_query
 from matcher.api.routers import api_router
 from matcher.api.settings import Settings
 from matcher.api.store import STORE_ERROR, Store
@@ -154,7 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(status_code=503, content={"detail": STORE_ERROR})
     app.add_middleware(errors.BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(errors.JsonOnlyMiddleware)
-    app.include_router(api_router)
+    app.include_router(api_router, dependencies=[Depends(reject_unknown_query)])
     docs.install(app)
 
     @app.get("/health", tags=["health"], summary="Liveness (no API key needed)")
