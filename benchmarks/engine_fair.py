@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,31 +29,19 @@ from pathlib import Path
 
 import httpx
 
-REPO = Path(__file__).parents[1]
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script: the benchmarks package beside it
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.serve import free_port, serve  # noqa: E402
+
 ORGS = {"a" * 32: "org-a", "b" * 32: "org-b", "c" * 32: "org-c"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def serve(port: int, db: Path, sync_processes: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "MATCHER_DATABASE_URL": f"sqlite:///{db}",
-           "MATCHER_API_KEYS": json.dumps(ORGS), "MATCHER_ENGINE": "inprocess",
-           "MATCHER_SYNC_PROCESSES": str(sync_processes)}
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "matcher"), "serve",
-                             "--port", str(port)], env=env, stdout=subprocess.DEVNULL)
-    while True:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
-            return proc
-        except httpx.HTTPError:
-            if proc.poll() is not None:
-                raise SystemExit("the server did not start") from None
-            time.sleep(0.2)
+def start(port: int, db: Path, sync_processes: int) -> subprocess.Popen[bytes]:
+    return serve(port, {"MATCHER_DATABASE_URL": f"sqlite:///{db}",
+                        "MATCHER_API_KEYS": json.dumps(ORGS), "MATCHER_ENGINE": "inprocess",
+                        "MATCHER_SYNC_PROCESSES": str(sync_processes)})
 
 
 def small_latency(base: str) -> list[float]:
@@ -79,7 +66,7 @@ def main() -> None:
     args = ap.parse_args()
     port = free_port()
     db = Path("/tmp") / f"engine-fair-{os.getpid()}.db"
-    server = serve(port, db, args.sync_processes)
+    server = start(port, db, args.sync_processes)
     base = f"http://127.0.0.1:{port}"
     try:
         small = sorted(small_latency(base))

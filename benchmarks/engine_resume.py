@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -31,33 +30,20 @@ from matcher.api.store import Store
 from matcher.model import parse_plan, parse_problem
 from matcher.validate import validate
 
-REPO = Path(__file__).parents[1]
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script: the benchmarks package beside it
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.serve import free_port, serve  # noqa: E402
+
 KEY = "r" * 32
 H = {"X-API-Key": KEY}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def serve(port: int, db: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "MATCHER_API_KEYS": json.dumps({KEY: "org"}),
-           "MATCHER_DATABASE_URL": f"sqlite:///{db}", "MATCHER_ON_RESTART": "resume",
-           "MATCHER_EVENT_POLL_SECONDS": "0.1"}
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "matcher"), "serve",
-                             "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    while True:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
-            return proc
-        except httpx.HTTPError:
-            if proc.poll() is not None:
-                raise SystemExit("the server did not start") from None
-            time.sleep(0.2)
+def start(port: int, db: Path) -> subprocess.Popen[bytes]:
+    return serve(port, {"MATCHER_API_KEYS": json.dumps({KEY: "org"}),
+                        "MATCHER_DATABASE_URL": f"sqlite:///{db}", "MATCHER_ON_RESTART": "resume",
+                        "MATCHER_EVENT_POLL_SECONDS": "0.1"}, quiet_stderr=True)
 
 
 def follow(base: str, job: str, after: int, out: list[tuple[float, dict[str, Any]]],
@@ -90,7 +76,7 @@ def main() -> None:
     db = Path("/tmp") / f"engine-resume-{os.getpid()}.db"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = serve(port, db)
+    proc = start(port, db)
     first: list[tuple[float, dict[str, Any]]] = []
     try:
         r = httpx.post(f"{base}/v1/jobs", json={"problem": doc, "time_limit": args.time_limit},
@@ -126,7 +112,7 @@ def main() -> None:
           f"{row.state}, elapsed {row.elapsed}; stored plan: {fmt(stored['objective'])}")
 
     t_restart = time.monotonic()
-    proc = serve(port, db)
+    proc = start(port, db)
     resumed: list[tuple[float, dict[str, Any]]] = []
     try:
         ready = time.monotonic() - t_restart

@@ -32,7 +32,8 @@ def main() -> None:
     ap.add_argument("--load", type=float, default=0.0, help="seconds to load the document")
     ap.add_argument("--workers", default="1,2,4,8,16,32")
     a = ap.parse_args()
-    stats = json.load(open(a.plan, encoding="utf-8"))["stats"]
+    with open(a.plan, encoding="utf-8") as f:
+        stats = json.load(f)["stats"]
     phases = stats["phases"]
     tasks = [s["seconds"] for s in stats["subproblems"]]
     serial = a.load + sum(v for k, v in phases.items() if k != "search")

@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,16 +27,14 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, make_url, text
 
-REPO = Path(__file__).parents[1]
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script: the benchmarks package beside it
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.serve import free_port  # noqa: E402
+
 KEY = "takeover-bench-key-0123456789abcdef0123"
 H = {"X-API-Key": KEY}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def start_server(url: str, lease: float, log: Path) -> tuple[subprocess.Popen[bytes], str]:
