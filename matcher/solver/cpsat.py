@@ -491,9 +491,15 @@ def solve_stage(
     prm = solver.parameters
     prm.max_time_in_seconds = max(0.01, seconds)
     prm.random_seed = settings.seed
-    prm.num_workers = settings.workers
+    # A first-solution search runs on one worker: OR-Tools 9.15 aborts the whole process
+    # (`Check failed: solution->size() == postsolve_mapping.size()`, SIGABRT) when
+    # stop_after_first_solution meets the interleaved multi-worker search, as it did on the
+    # pins-first model of a 274-volunteer surge (tests/test_corpus.py). One worker is
+    # deterministic by itself and finds a first solution as fast.
+    workers = 1 if first_solution else settings.workers
+    prm.num_workers = workers
     prm.stop_after_first_solution = first_solution
-    if settings.workers > 1:
+    if workers > 1:
         # Deterministic multi-threaded search: same seed and workers give the same plan.
         prm.interleave_search = True
     cb = _Callback(on_solution)
