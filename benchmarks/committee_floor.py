@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -84,8 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         "## The committees' results as a floor (issue 9)", "",
         f"Command: `flock /tmp/matcher-bench.lock .venv/bin/python benchmarks/committee_floor.py "
         f"--time-limit {args.time_limit:g}`  ",
-        f"Run: {started} at commit `{_git_head()}`; machine: {machine()}; shared and busy "
-        "(other engineers' jobs), every solve under the lock.", "",
+        f"Run: {started} at commit `{_git_head()}`; machine: {machine()}; load average at the "
+        f"end {os.getloadavg()[0]:.1f} (1 min), every solve under the lock.", "",
         "`tight`: the committed scenario; `as reported`: `scenarios/as_reported.py` (money and "
         "earmarks as the report has them). \"More than the committee\" is how many more needs of "
         "that category the same pool met in matcher's plan; the next column counts every need the "

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import sys
 import time
@@ -146,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Command: `flock /tmp/matcher-bench.lock .venv/bin/python benchmarks/properties.py "
         f"--examples {args.examples} --time-limit {args.time_limit:g}`  ",
         f"Run: {started}, {total / 60:.1f} min, at commit `{_git_head()}`; machine: "
-        f"{machine()}; shared and busy (other engineers' jobs).", "",
+        f"{machine()}; load average at the end {os.getloadavg()[0]:.1f} (1 min).", "",
         f"{len(results)} problems drawn by hypothesis (derandomized, so the same examples each "
         f"run): {min(x['needs'] for x in results)} to {max(x['needs'] for x in results)} needs, "
         f"{min(x['pins'] for x in results)} to {max(x['pins'] for x in results)} pins, fairness "
