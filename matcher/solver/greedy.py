@@ -10,8 +10,18 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
+from numpy.typing import NDArray
 
 from matcher.solver.cpsat import Solution, SubProblem
+
+
+def positions_by(keys: NDArray[np.int64]) -> dict[int, list[int]]:
+    """For each key (a need, say), the positions holding it, in order: a pair list's pairs
+    per need, nearest first as the candidates are sorted."""
+    out: dict[int, list[int]] = {}
+    for k, key in enumerate(keys.tolist()):
+        out.setdefault(key, []).append(k)
+    return out
 
 
 class _Greedy:
@@ -24,15 +34,9 @@ class _Greedy:
         self.v_on = np.zeros(len(sp.v_vol), dtype=bool)
         self.u_on = np.zeros(len(sp.u_venue), dtype=bool)
         self.g = np.zeros(len(sp.f_fund), dtype=np.int64)
-        self.v_by_need: dict[int, list[int]] = {}
-        for k, i in enumerate(sp.v_need.tolist()):
-            self.v_by_need.setdefault(i, []).append(k)  # pairs sorted by (need, role, dist)
-        self.u_by_need: dict[int, list[int]] = {}
-        for k, i in enumerate(sp.u_need.tolist()):
-            self.u_by_need.setdefault(i, []).append(k)
-        self.f_by_need: dict[int, list[int]] = {}
-        for k, i in enumerate(sp.f_need.tolist()):
-            self.f_by_need.setdefault(i, []).append(k)
+        self.v_by_need = positions_by(sp.v_need)  # pairs sorted by (need, role, dist)
+        self.u_by_need = positions_by(sp.u_need)
+        self.f_by_need = positions_by(sp.f_need)
         self.starts, self.ends = sp.start.tolist(), sp.end.tolist()
         self.vol_busy: dict[int, list[tuple[int, int]]] = {}
         self.vol_used_s: dict[int, int] = {}

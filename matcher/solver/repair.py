@@ -31,6 +31,7 @@ import time
 import numpy as np
 
 from matcher.solver.cpsat import Solution, SubProblem
+from matcher.solver.greedy import positions_by
 
 MAX_EJECT = 2  # needs one moved volunteer may leave (each must then be re-staffed)
 MAX_DEPTH = 40  # chain length (recursion depth)
@@ -74,12 +75,8 @@ class _State:
         self.fund_left = dict(sp.fund_amount)
         for k in np.flatnonzero(sol.g > 0).tolist():
             self.fund_left[int(sp.f_fund[k])] -= int(sol.g[k])
-        self.u_of: dict[int, list[int]] = {}
-        for k, i in enumerate(sp.u_need.tolist()):
-            self.u_of.setdefault(i, []).append(k)
-        self.f_of: dict[int, list[int]] = {}
-        for k, i in enumerate(sp.f_need.tolist()):
-            self.f_of.setdefault(i, []).append(k)
+        self.u_of = positions_by(sp.u_need)
+        self.f_of = positions_by(sp.f_need)
         self.log: list[tuple[str, int, int]] = []
         self.visits = 0
 
