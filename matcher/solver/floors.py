@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, milp
 
 from matcher.solver.cpsat import Solution, SubProblem
 from matcher.solver.lp import Matrices
@@ -29,11 +29,7 @@ def coverage_under_floors(
 ) -> tuple[Solution | None, float | None]:
     """The best coverage HiGHS finds within `seconds` with every group's share at least
     `value`, and the proven bound on it; (None, None) parts when HiGHS has none."""
-    cons = []
-    if mx.a_ub is not None:
-        cons.append(LinearConstraint(mx.a_ub, -np.inf, mx.b_ub))
-    if mx.a_eq is not None:
-        cons.append(LinearConstraint(mx.a_eq, mx.b_eq, mx.b_eq))
+    cons = mx.constraints()
     if value > 0:
         cons.append(_group_rows(sp, mx, value.numerator, value.denominator))
     c = np.zeros(mx.total)

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import linprog
+from scipy.optimize import LinearConstraint, linprog
 from scipy.sparse import coo_matrix, diags, hstack, vstack
 
 from matcher.solver.cpsat import SubProblem
@@ -48,6 +48,15 @@ class Matrices:
         if self.a_ub is not None and np.any(self.a_ub @ x > self.b_ub + 1e-9):
             return False
         return not (self.a_eq is not None and np.any(np.abs(self.a_eq @ x - self.b_eq) > 1e-9))
+
+    def constraints(self) -> list[LinearConstraint]:
+        """The rows as scipy's `milp` takes them (the MIP stages and the floors MIP)."""
+        cons = []
+        if self.a_ub is not None:
+            cons.append(LinearConstraint(self.a_ub, -np.inf, self.b_ub))
+        if self.a_eq is not None:
+            cons.append(LinearConstraint(self.a_eq, self.b_eq, self.b_eq))
+        return cons
 
 
 def matrices(sp: SubProblem, link_pairs: bool = True) -> Matrices:

@@ -74,11 +74,7 @@ def solve_mip(sp: SubProblem, seconds: float, stop: Any = None) -> MipOutcome:
     """
     end = time.monotonic() + seconds
     mx = matrices(sp)
-    cons: list[LinearConstraint] = []
-    if mx.a_ub is not None:
-        cons.append(LinearConstraint(mx.a_ub, -np.inf, mx.b_ub))
-    if mx.a_eq is not None:
-        cons.append(LinearConstraint(mx.a_eq, mx.b_eq, mx.b_eq))
+    cons = mx.constraints()
     bounds = Bounds(np.zeros(mx.total), mx.upper)
     integrality = np.ones(mx.total)
     results: list[StageResult] = []
