@@ -233,12 +233,15 @@ def solve(
     compiled = Compiled.build(problem)
     cand = generate(problem, compiled)
     phases["candidates"] = time.monotonic() - t0
-    # Keep back time for the plan and its explanations (about 1 s per 10,000 needs) and for
-    # the final check (about 0.25 ms per assignment the roles could take).
+    # Keep back time for the plan and its explanations and for the final check: about 1 s per
+    # 5,000 needs and 50 us per assignment the roles could take on an idle machine, and at
+    # least twice what the candidates took (the same kind of Python work over the same data,
+    # so it tracks a busy machine: the province's candidates 17-37 s at load 3-8, its plan
+    # and check 17-50 s; Gansu's 10,000-volunteer surge 1.4 s, then 1.6 s).
     slots = sum(r.count for n in problem.needs for r in n.roles) + len(problem.needs)
+    reserve = max(2.0 * phases["candidates"], len(problem.needs) / 5_000 + slots / 20_000)
     deadline = t0 + params.time_limit - min(0.3 * params.time_limit,
-                                             0.05 + len(problem.needs) / 5_000
-                                             + slots / 4_000 + 0.03 * params.time_limit)
+                                             0.05 + reserve + 0.03 * params.time_limit)
     possible = cand.possible()
     pins = _map_pins(problem, cand, possible)
     if pins.broken:

@@ -17,28 +17,35 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-from scipy.optimize import Bounds, milp
+from scipy.optimize import Bounds
 
+from matcher.solver import highs
 from matcher.solver.cpsat import Solution, SubProblem
+from matcher.solver.formulation import columns
 from matcher.solver.lp import Matrices
 from matcher.solver.mip import _chunk, _exact_ok, _group_rows, _solution
 
 
 def coverage_under_floors(
-    sp: SubProblem, mx: Matrices, value: Fraction, seconds: float, stop: Any = None
+    sp: SubProblem, mx: Matrices, value: Fraction, seconds: float, stop: Any = None,
+    start: Solution | None = None,
 ) -> tuple[Solution | None, float | None]:
-    """The best coverage HiGHS finds within `seconds` with every group's share at least
-    `value`, and the proven bound on it; (None, None) parts when HiGHS has none."""
+    """The best coverage HiGHS finds within `seconds` from `start` with every group's share
+    at least `value` (no floors when `value` is 0, as without fairness), and the proven bound
+    on it; (None, None) parts when HiGHS has none."""
     cons = mx.constraints()
     if value > 0:
         cons.append(_group_rows(sp, mx, value.numerator, value.denominator))
     c = np.zeros(mx.total)
     c[:mx.n] = -sp.weight.astype(np.float64)
-    res = milp(c, constraints=cons, integrality=np.ones(mx.total),
-               bounds=Bounds(np.zeros(mx.total), mx.upper),
-               options={"time_limit": max(0.1, _chunk(seconds, stop)), "mip_rel_gap": 0.0,
-                        "presolve": True})
-    dual = getattr(res, "mip_dual_bound", None)
+    x0 = None
+    if start is not None:
+        x0 = columns(sp).vector(start)
+        if not mx.holds(x0) or (value > 0 and sp.fairness_of(start.met) < value):
+            x0 = None
+    res = highs.solve(c, cons, np.ones(mx.total), Bounds(np.zeros(mx.total), mx.upper),
+                      max(0.1, _chunk(seconds, stop)), start=x0, stop=stop)
+    dual = res.mip_dual_bound
     bound = None
     if dual is not None and np.isfinite(dual):
         bound = float(np.floor(-float(dual) + 1e-6))
@@ -48,6 +55,6 @@ def coverage_under_floors(
     if not _exact_ok(mx, x):
         return None, bound
     sol = _solution(mx, x)
-    if sp.fairness_of(sol.met) < value:  # rounding noise: hold the floor exactly
+    if value > 0 and sp.fairness_of(sol.met) < value:  # rounding noise: hold it exactly
         return None, bound
     return sol, bound

@@ -1,4 +1,5 @@
-"""The lexicographic stages as a MIP solved by HiGHS (through `scipy.optimize.milp`).
+"""The lexicographic stages as a MIP solved by HiGHS (`highs.solve`: each stage starts from
+the solution held, and a stop flag ends it).
 
 On county-size subproblems the LP relaxation of this model is tight and HiGHS proves every
 stage in about a second where CP-SAT's travel stage can run for minutes (Tianchang: 1.8 s
@@ -16,15 +17,16 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint
 from scipy.sparse import coo_matrix, csr_matrix, hstack
 
+from matcher.solver import highs
 from matcher.solver.cpsat import Solution, StageResult, SubProblem
 from matcher.solver.formulation import columns, fairness_rows, objective
 from matcher.solver.lp import Matrices, matrices
 
-# HiGHS cannot be interrupted from scipy: with a stop flag (an API job that may be
-# cancelled) no single call runs longer than this, and the flag is checked between calls.
+# Without scipy's HiGHS binding (`highs.available`) HiGHS cannot be interrupted: with a stop
+# flag (an API job that may be cancelled) no single call then runs longer than this.
 STOPPABLE_SECONDS = 8.0
 
 
@@ -33,6 +35,8 @@ def _stopped(stop: Any) -> bool:
 
 
 def _chunk(seconds: float, stop: Any) -> float:
+    if highs.available():
+        return seconds  # the stop flag interrupts HiGHS itself
     return min(seconds, STOPPABLE_SECONDS) if stop is not None else seconds
 
 
@@ -64,8 +68,10 @@ def _solution(mx: Matrices, x: NDArray[np.float64]) -> Solution:
     )
 
 
-def solve_mip(sp: SubProblem, seconds: float, stop: Any = None) -> MipOutcome:
-    """Fairness (when asked), coverage, fill and travel in turn, within `seconds`.
+def solve_mip(sp: SubProblem, seconds: float, stop: Any = None,
+              start: Solution | None = None) -> MipOutcome:
+    """Fairness (when asked), coverage, fill and travel in turn, within `seconds`, from
+    `start` (a valid solution, e.g. the greedy's; each later stage from the one before).
 
     Each stage's value is held by the next: the optimum when proven, else the best value
     found (as SPEC asks under a time limit). Stops at the first stage with no solution at all;
@@ -81,16 +87,18 @@ def solve_mip(sp: SubProblem, seconds: float, stop: Any = None) -> MipOutcome:
     best: Solution | None = None
     cov_bound: float | None = None
     fair: tuple[Fraction, Fraction] | None = None
+    cols = columns(sp)
+    x0 = None if start is None or not mx.holds(cols.vector(start)) else cols.vector(start)
     if sp.group is not None:
-        res_f, best, fair = _fairness(sp, mx, cons, bounds, end, stop)
+        res_f, best, fair = _fairness(sp, mx, cons, bounds, end, stop, x0)
         results.append(res_f)
         if best is None:
             return MipOutcome(results, best, None, fair)
-    # Travel, the last stage, gets half of what is left, not all: HiGHS has no warm start
-    # here, so a travel stage it does not prove ends at an incumbent found from scratch,
-    # which the neighbourhood search that follows beats from the held plan in the same time
-    # (Gansu 2,500 volunteers by community: 3,888 km after HiGHS's unproven travel stage,
-    # 2,537 km after 20 s of search from a 3,354 km plan; reference 2,472 km).
+        x0 = cols.vector(best)
+    # Travel, the last stage, gets half of what is left, not all: a travel stage HiGHS does
+    # not prove ends near its start, where the neighbourhood search that follows gains more
+    # in the same time (Gansu 2,500 volunteers by community: 3,888 km after HiGHS's unproven
+    # travel stage, 2,537 km after 20 s of search from a 3,354 km plan; reference 2,472 km).
     shares = {"coverage": 0.6, "fill": 0.4, "travel": 0.5}
     for name, c in _objectives(sp).items():
         maximize = name != "travel"
@@ -98,9 +106,8 @@ def solve_mip(sp: SubProblem, seconds: float, stop: Any = None) -> MipOutcome:
         if left <= 0.05 or _stopped(stop):
             break
         t0 = time.monotonic()
-        res = milp(-c if maximize else c, constraints=cons, integrality=integrality,
-                   bounds=bounds, options={"time_limit": _chunk(left * shares[name], stop),
-                                           "mip_rel_gap": 0.0, "presolve": True})
+        res = highs.solve(-c if maximize else c, cons, integrality, bounds,
+                          _chunk(left * shares[name], stop), start=x0, stop=stop)
         took = time.monotonic() - t0
         if res.x is None:
             results.append(StageResult(name, "unknown", None, None, took))
@@ -116,6 +123,7 @@ def solve_mip(sp: SubProblem, seconds: float, stop: Any = None) -> MipOutcome:
         results.append(StageResult(name, "optimal" if proven else "feasible", value,
                                    value if proven else bound, took))
         best = _solution(mx, x)
+        x0 = x  # the next stage holds this one's value: x meets its row
         if name == "coverage":
             cov_bound = value if proven else (np.floor(bound + 1e-6) if bound else None)
         row = csr_matrix(c.reshape(1, -1))
@@ -135,7 +143,7 @@ def _group_rows(sp: SubProblem, mx: Matrices, num: int, den: int) -> LinearConst
 
 def _fairness(
     sp: SubProblem, mx: Matrices, cons: list[LinearConstraint], bounds: Bounds, end: float,
-    stop: Any = None,
+    stop: Any = None, x0: NDArray[np.float64] | None = None,
 ) -> tuple[StageResult, Solution | None, tuple[Fraction, Fraction] | None]:
     """Maximise the smallest group share, then prove the exact fraction.
 
@@ -158,9 +166,12 @@ def _fairness(
     lb = np.r_[bounds.lb, 0.0]
     ub = np.r_[bounds.ub, 1.0]
     integ = np.r_[np.ones(mx.total), 0.0]
-    res = milp(c_t, constraints=widened, integrality=integ, bounds=Bounds(lb, ub),
-               options={"time_limit": _chunk(max(0.05, 0.5 * (end - time.monotonic())), stop),
-                        "mip_rel_gap": 0.0})
+    # The start's t: its smallest share, a hair below so float rounding keeps the rows.
+    start = None if x0 is None else np.r_[x0, max(0.0, float(sp.fairness_of(x0[:mx.n] > 0.5))
+                                                   - 1e-9)]
+    res = highs.solve(c_t, widened, integ, Bounds(lb, ub),
+                      _chunk(max(0.05, 0.5 * (end - time.monotonic())), stop), start=start,
+                      stop=stop)
     if res.x is None:
         return StageResult("fairness", "unknown", None, None, time.monotonic() - t0), None, None
     x = np.rint(res.x[:-1])
@@ -178,11 +189,10 @@ def _fairness(
         if nxt > 1:
             proven = True
             break
-        check = milp(np.zeros(mx.total), constraints=[*cons, _group_rows(sp, mx, nxt.numerator,
-                                                                           nxt.denominator)],
-                     integrality=np.ones(mx.total), bounds=bounds,
-                     options={"time_limit": _chunk(max(0.05, 0.5 * (end - time.monotonic())),
-                                                   stop)})
+        check = highs.solve(np.zeros(mx.total),
+                            [*cons, _group_rows(sp, mx, nxt.numerator, nxt.denominator)],
+                            np.ones(mx.total), bounds,
+                            _chunk(max(0.05, 0.5 * (end - time.monotonic())), stop), stop=stop)
         if check.status == 2:  # infeasible: nothing reaches `nxt`
             proven = True
             break

@@ -267,7 +267,7 @@ def _large_fair(
 
         held = sp.fairness_of(best.met)
         seconds = FAIR_MIP_SHARE * max(0.0, end - time.monotonic())
-        sol, mip_bound = coverage_under_floors(sp, mx, held, seconds, stop)
+        sol, mip_bound = coverage_under_floors(sp, mx, held, seconds, stop, start=best)
         if mip_bound is not None:
             # A bound on coverage at fairness >= held, which the optimum's fairness is.
             cov_bound = max(float(sp.stage_value("coverage", best)), min(cov_bound, mip_bound))
@@ -381,7 +381,7 @@ def _exact(
         # proves is held; CP-SAT goes on from its solution with the rest.
         from matcher.solver.mip import solve_mip
 
-        mo = solve_mip(sp, left(MIP_SHARE), stop)
+        mo = solve_mip(sp, left(MIP_SHARE), stop, start=warm)
         if mo.solution is not None and keeps_pins(sp, mo.solution):
             finished = _accept_mip(sp, mo.results, mo.solution, best)
             if finished:
