@@ -71,7 +71,8 @@ def solve(
     h.setOptionValue("time_limit", max(0.05, float(seconds)))
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("presolve", "on" if presolve else "off")
-    h.setOptionValue("threads", 1)  # HiGHS's MIP is serial; its pool would only idle
+    # No `threads` option: HiGHS's thread pool is global to the process, and asking one run
+    # for another size than linprog's runs set up makes that run fail.
     a = vstack([k.A for k in constraints], format="csc") if constraints else csc_matrix(
         (0, len(c)))
     lp = _hc.HighsLp()
