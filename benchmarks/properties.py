@@ -354,13 +354,17 @@ def check(r: family.Recipe, extra: int, limit: float, mode: str = "any") -> dict
             "wild_alone_impossible": alone_bad, "status": plan.status,
             "needs": len(doc["needs"]), "pins": len(doc["pins"]), "named": len(named),
             "named_wild": len(named & wild_pos), "seconds": secs, "fails": fails,
-            "behind": behind, "coverage": plan.objective.coverage,
+            "behind": behind, "greedy_ok": g_ok, "coverage": plan.objective.coverage,
             "bound": plan.bound.coverage, "gap": gap, "g_coverage": g_plan.objective.coverage,
             "fairness": plan.objective.fairness, "g_fairness": g_plan.objective.fairness}
 
 
 def _broke(x: dict[str, Any]) -> bool:
     return any(f.startswith("rule") for f in x["fails"])
+
+
+def _compared(x: dict[str, Any]) -> bool:
+    return bool(x.get("greedy_ok")) and x["status"] != "infeasible"
 
 
 def _named(x: dict[str, Any]) -> str:
@@ -409,7 +413,8 @@ def report(store: dict[str, Any], scale: str) -> tuple[str, list[dict[str, Any]]
         f"{dict(fair)}; statuses {dict(statuses)}; time limit {lim:g} s.", "",
         f"- valid plans: {sum(1 for x in xs if not _broke(x))} of {len(xs)}",
         f"- plans behind the greedy on (fairness, coverage): "
-        f"{sum(1 for x in xs if x['behind'])}",
+        f"{sum(1 for x in xs if x['behind'])} (compared where the greedy kept the pins and "
+        f"the plan is not infeasible: {sum(1 for x in xs if _compared(x))} of {len(xs)})",
         f"- infeasible although every pin had a witness: "
         f"{sum(1 for x in xs if any('witness' in f for f in x['fails']))}",
         f"- bound below coverage: {sum(1 for x in xs if any('bound' in f for f in x['fails']))}",
