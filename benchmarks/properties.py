@@ -531,7 +531,8 @@ def main(argv: list[str] | None = None) -> int:
            f"{args.scale} --examples {n} --start {args.start} --time-limit {limit:g}"
            + (f" --wild {args.wild}" if args.wild != "any" else "")
            + (f" --pool {pool}" if args.pool is not None else ""))
-    keep = [s for s in store["slices"] if s["start"] != args.start or args.report_only]
+    keep = [s for s in store["slices"] if args.report_only  # a rerun replaces what it covers
+            or s["start"] + s["examples"] <= args.start or s["start"] >= args.start + n]
     store["slices"] = keep + ([] if args.report_only else [{
         "start": args.start, "examples": n, "utc": started, "commit": _git_head(),
         "minutes": (time.monotonic() - t0) / 60, "command": cmd,
