@@ -4,6 +4,7 @@ the path for city-size components run."""
 from __future__ import annotations
 
 import threading
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -81,3 +82,23 @@ def test_large_path_proves_coverage_by_the_mip(monkeypatch: pytest.MonkeyPatch) 
     assert plan.bound.coverage == plan.objective.coverage
     coverage = [s for s in plan.stats["stages"] if s["name"] == "coverage"]
     assert coverage and coverage[0]["status"] == "optimal"
+
+
+def test_shorter_trips_keep_coverage_fill_and_pins() -> None:
+    """The coverage MIP ignores distance; `repair.shorter_trips` moves role places to nearer
+    free volunteers (or exchanges them) without touching what is met or filled."""
+    from matcher.solver import repair
+    from matcher.solver.floors import coverage_under_floors
+    from matcher.solver.stages import keeps_pins
+
+    _, sp, mx, _c, _start, _b = _coverage_mip(1)
+    assert sp.pin_v  # pinned_city pins volunteers: they must not move
+    sol, _bound = coverage_under_floors(sp, mx, Fraction(0), 30.0)
+    assert sol is not None and keeps_pins(sp, sol)
+    short = repair.shorter_trips(sp, sol, float("inf"))
+    assert keeps_pins(sp, short)
+    assert mx.holds(columns(sp).vector(short))
+    for stage in ("coverage", "fill"):
+        assert sp.stage_value(stage, short) == sp.stage_value(stage, sol)
+    assert sp.stage_value("travel", short) < sp.stage_value("travel", sol)
+    assert (short.met == sol.met).all()

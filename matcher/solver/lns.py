@@ -223,7 +223,7 @@ def solve_large(
     stop: Any = None,
 ) -> tuple[list[StageResult], Solution, float]:
     """LP bound, an LP-guided greedy start, then neighbourhood search, within `seconds`."""
-    from matcher.solver import fundflow, lp
+    from matcher.solver import fundflow, lp, repair
     from matcher.solver.floors import coverage_under_floors
     from matcher.solver.greedy import greedy
     from matcher.solver.stages import keeps_pins
@@ -277,7 +277,9 @@ def solve_large(
             if mip_bound is not None:
                 bound = min(bound, mip_bound)
             if sol is not None and keeps_pins(sp, sol) and _better(sp, sol, best):
-                best = sol
+                # The MIP ignores fill and travel: spare places filled, trips shortened.
+                polished = repair.polish(sp, sol, time.monotonic() + 0.05 * rest)
+                best = polished if keeps_pins(sp, polished) else sol
     report(sp.stage_value("coverage", best), bound, best)
     from matcher.solver.stages import _at_trivial_bounds
 

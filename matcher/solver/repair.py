@@ -359,3 +359,74 @@ def warm_start(sp: SubProblem, starts: list[Solution], deadline: float) -> Solut
         if rank > best_rank:
             best, best_rank = cand, rank
     return best
+
+
+def shorter_trips(sp: SubProblem, sol: Solution, deadline: float, passes: int = 3) -> Solution:
+    """`sol` with volunteers' trips shortened where a nearer qualified volunteer can take a
+    role place: moved to one who is free then (within their hours), or exchanged with the
+    volunteer of an overlapping need when both trips get shorter in sum. Needs met and the
+    places of each role stay as they are, so coverage and fill do not change and travel only
+    drops. A plan from HiGHS's coverage MIP, which ignores distance, is where this pays
+    (whole components with no travel in the objective); pins never move."""
+    if sp.ref_v is not None:
+        return sol  # a replan: fewer changes come before shorter trips, and a move may cost one
+    state = _State(sp, sol)
+    dist = sp.v_dist.tolist()
+    pair_of = {(w, i, j): k for k, (w, i, j) in
+               enumerate(zip(state.v_vol, state.v_need, state.v_role))}
+    dur = [e - s for s, e in zip(state.start, state.end)]
+    for _ in range(passes):
+        moved = 0
+        for k in sorted(np.flatnonzero(state.v_on).tolist(), key=lambda k: -dist[k]):
+            if time.monotonic() >= deadline:
+                break
+            if not state.v_on[k] or dist[k] == 0:
+                continue
+            w, i, j = state.v_vol[k], state.v_need[k], state.v_role[k]
+            if (w, i) in state.pinned:
+                continue
+            for k2 in state.by_role[i][j]:  # nearest first
+                if dist[k2] >= dist[k]:
+                    break
+                w2 = state.v_vol[k2]
+                clash = state.conflicts(w2, i)
+                if not clash:
+                    if state.hours_ok(w2, dur[i]):
+                        state.unassign(k)
+                        state.assign(k2)
+                        moved += 1
+                        break
+                    continue
+                if len(clash) != 1 or (w2, clash[0]) in state.pinned:
+                    continue
+                b = clash[0]
+                kb = state.jobs[w2][b]
+                k3 = pair_of.get((w, b, state.v_role[kb]))
+                if k3 is None or dist[k2] + dist[k3] >= dist[k] + dist[kb]:
+                    continue
+                # w leaves i for b, w2 leaves b for i: each must be free there otherwise.
+                if [n for n in state.conflicts(w, b) if n != i] or not state.hours_ok(
+                        w, dur[b], dur[i]) or not state.hours_ok(w2, dur[i], dur[b]):
+                    continue
+                state.unassign(k)
+                state.unassign(kb)
+                state.assign(k2)
+                state.assign(k3)
+                moved += 1
+                break
+        state.log.clear()
+        if not moved:
+            break
+    out = Solution(state.met.copy(), state.v_on.copy(), state.u_on.copy(), state.g.copy())
+    return out if sp.rank(out) > sp.rank(sol) else sol
+
+
+def polish(sp: SubProblem, sol: Solution, deadline: float) -> Solution:
+    """`sol` topped up by the greedy (needs its free resources can meet, spare role places
+    filled nearest first), then with shorter trips: never behind `sol` (`SubProblem.rank`).
+    Pins stay (the greedy keeps what it is given)."""
+    from matcher.solver.greedy import greedy
+
+    topped = greedy(sp, fixed=sol)
+    best = topped if sp.rank(topped) > sp.rank(sol) else sol
+    return shorter_trips(sp, best, deadline)

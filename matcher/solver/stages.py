@@ -187,7 +187,8 @@ def solve_subproblem(
     if out.solution is not None and not all(r.status == "optimal" for r in out.results):
         # A last pass: any need whose resources the solution leaves free is added (so an
         # unmet need's reason is never just that nothing was tried).
-        topped = greedy(sp, fixed=out.solution)
+        # Shorter trips too where a nearer volunteer is free (a pass over the assignments).
+        topped = repair.polish(sp, out.solution, time.monotonic() + REPAIR_SHARE * seconds)
         if keeps_pins(sp, topped) and sp.rank(topped) > sp.rank(out.solution):
             out.solution = topped
             if out.fairness is not None and sp.group is not None:
@@ -272,7 +273,9 @@ def _large_fair(
             # A bound on coverage at fairness >= held, which the optimum's fairness is.
             cov_bound = max(float(sp.stage_value("coverage", best)), min(cov_bound, mip_bound))
         if sol is not None and keeps_pins(sp, sol) and sp.rank(sol) > sp.rank(best):
-            best = sol
+            # The MIP ignores fill and travel: spare places filled, trips shortened.
+            polished = repair.polish(sp, sol, time.monotonic() + 0.05 * seconds)
+            best = polished if keeps_pins(sp, polished) else sol
             on_step(best)
         best, _gains = search.improve(sp, best, end, settings, on_step, stop,
                                       coverage_bound=cov_bound, fairness_bound=top)
