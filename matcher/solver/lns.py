@@ -47,6 +47,7 @@ LP_BUILD_S_PER_PAIR = 3e-5  # building the LP matrices, measured on a busy 2-cor
 # how many LPs' time that share must hold (its root LP, presolve and heuristics).
 MIP_SHARE = 0.6
 MIP_LP_FACTOR = 8.0
+MIP_FIRST_PAIRS = 300_000  # up to this size the MIP runs first (its root LP is the bound)
 
 
 def time_clusters(sp: SubProblem) -> list[I64]:
@@ -214,6 +215,31 @@ def _better(sp: SubProblem, new: Solution, old: Solution) -> bool:
     return _key(sp, new) > _key(sp, old)
 
 
+def _coverage_mip(
+    sp: SubProblem, mx: Any, best: Solution, bound: float, seconds: float, stop: Any,
+    report: Callable[[int, float | None, Solution | None], None],
+) -> tuple[Solution, float]:
+    """The whole component's coverage as one MIP from `best`: HiGHS's root cuts and sub-MIPs
+    close what the neighbourhoods only creep at (Gansu, 5,000 volunteers in a surge: proven
+    optimal in 5 s, 150 above the time-cluster search's minute). Its dual bound is a proven
+    bound too. Returns the better solution (polished) and the bound."""
+    from matcher.solver import repair
+    from matcher.solver.floors import coverage_under_floors
+    from matcher.solver.stages import keeps_pins
+
+    report(sp.stage_value("coverage", best), bound, best)
+    t0 = time.monotonic()
+    sol, mip_bound = coverage_under_floors(sp, mx, Fraction(0), seconds, stop, start=best)
+    if mip_bound is not None:
+        bound = min(bound, mip_bound)
+    if sol is not None and keeps_pins(sp, sol) and _better(sp, sol, best):
+        # The MIP ignores fill and travel: spare places filled, trips shortened.
+        polished = repair.polish(sp, sol, time.monotonic() + 0.05 * max(
+            seconds, time.monotonic() - t0))
+        best = polished if keeps_pins(sp, polished) else sol
+    return best, bound
+
+
 def solve_large(
     sp: SubProblem,
     warm: Solution,
@@ -223,8 +249,7 @@ def solve_large(
     stop: Any = None,
 ) -> tuple[list[StageResult], Solution, float]:
     """LP bound, an LP-guided greedy start, then neighbourhood search, within `seconds`."""
-    from matcher.solver import fundflow, lp, repair
-    from matcher.solver.floors import coverage_under_floors
+    from matcher.solver import fundflow, lp
     from matcher.solver.greedy import greedy
     from matcher.solver.stages import keeps_pins
 
@@ -236,6 +261,7 @@ def solve_large(
     lp_time = 0.5 * seconds if stop is None else min(0.5 * seconds, 20.0)
     flowed = fundflow.coverage_bound(sp) if fundflow.applies(sp) else None
     relaxed = None
+    mip_first = False
     if flowed is not None:
         # Money only: the LP is a min-cost flow, solved exactly, and its integral flow is a
         # plan of the needs it funds in full (the greedy adds what the rest leaves).
@@ -253,9 +279,19 @@ def solve_large(
         if LP_BUILD_S_PER_PAIR * sp.size < lp_time:
             # Building the LP is Python work its time limit does not cover: only when it fits.
             mx = lp.matrices(sp, link_pairs=False)
-            t_lp = time.monotonic()
-            relaxed = lp.coverage_bound(sp, lp_time, mx)
-            lp_seconds = time.monotonic() - t_lp
+            if sp.size <= MIP_FIRST_PAIRS:
+                # HiGHS's MIP solves this LP at its root anyway (after its presolve, which the
+                # plain LP goes without): on a component this size the MIP comes first, and
+                # its dual bound is the bound. A one-day surge of 2,026 shifts: the LP alone
+                # took 16 s of the minute, the MIP from the greedy proves the optimum in 40 s.
+                before = bound
+                best, bound = _coverage_mip(sp, mx, best, bound, MIP_SHARE * max(
+                    0.0, end - time.monotonic()), stop, report)
+                mip_first = True
+            if not mip_first or bound >= before:  # no bound from the MIP: the LP's
+                t_lp = time.monotonic()
+                relaxed = lp.coverage_bound(sp, min(lp_time, max(0.0, end - t_lp)), mx)
+                lp_seconds = time.monotonic() - t_lp
     if relaxed is not None:
         bound = min(bound, relaxed[0])
         m_lp = relaxed[1]
@@ -266,20 +302,8 @@ def solve_large(
         if keeps_pins(sp, guided) and _better(sp, guided, best):
             best = guided
         rest = max(0.0, end - time.monotonic())
-        if MIP_LP_FACTOR * lp_seconds < MIP_SHARE * rest:
-            # The whole component's coverage as one MIP from the best start: HiGHS's root cuts
-            # and sub-MIPs close what the neighbourhoods only creep at (Gansu, 5,000
-            # volunteers in a surge: proven optimal in 5 s, 36 needs' weight above the
-            # search's minute). Its dual bound is a proven bound too.
-            report(sp.stage_value("coverage", best), bound, best)
-            sol, mip_bound = coverage_under_floors(sp, mx, Fraction(0), MIP_SHARE * rest,
-                                                   stop, start=best)
-            if mip_bound is not None:
-                bound = min(bound, mip_bound)
-            if sol is not None and keeps_pins(sp, sol) and _better(sp, sol, best):
-                # The MIP ignores fill and travel: spare places filled, trips shortened.
-                polished = repair.polish(sp, sol, time.monotonic() + 0.05 * rest)
-                best = polished if keeps_pins(sp, polished) else sol
+        if not mip_first and MIP_LP_FACTOR * lp_seconds < MIP_SHARE * rest:
+            best, bound = _coverage_mip(sp, mx, best, bound, MIP_SHARE * rest, stop, report)
     report(sp.stage_value("coverage", best), bound, best)
     from matcher.solver.stages import _at_trivial_bounds
 
