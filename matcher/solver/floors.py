@@ -21,9 +21,8 @@ from scipy.optimize import Bounds
 
 from matcher.solver import highs
 from matcher.solver.cpsat import Solution, SubProblem
-from matcher.solver.formulation import columns
 from matcher.solver.lp import Matrices
-from matcher.solver.mip import _chunk, _exact_ok, _group_rows, _solution
+from matcher.solver.mip import _chunk, _exact_ok, _group_rows, _solution, start_vector
 
 
 def coverage_under_floors(
@@ -38,11 +37,9 @@ def coverage_under_floors(
         cons.append(_group_rows(sp, mx, value.numerator, value.denominator))
     c = np.zeros(mx.total)
     c[:mx.n] = -sp.weight.astype(np.float64)
-    x0 = None
-    if start is not None:
-        x0 = columns(sp).vector(start)
-        if not mx.holds(x0) or (value > 0 and sp.fairness_of(start.met) < value):
-            x0 = None
+    x0 = start_vector(sp, mx, start)
+    if start is not None and value > 0 and sp.fairness_of(start.met) < value:
+        x0 = None  # below the floors
     res = highs.solve(c, cons, np.ones(mx.total), Bounds(np.zeros(mx.total), mx.upper),
                       max(0.1, _chunk(seconds, stop)), start=x0, stop=stop)
     dual = res.mip_dual_bound

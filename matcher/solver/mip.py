@@ -68,6 +68,14 @@ def _solution(mx: Matrices, x: NDArray[np.float64]) -> Solution:
     )
 
 
+def start_vector(sp: SubProblem, mx: Matrices, sol: Solution | None) -> NDArray[np.float64] | None:
+    """`sol` as a MIP start (a column vector), or None when there is none or it breaks a row."""
+    if sol is None:
+        return None
+    x = columns(sp).vector(sol)
+    return x if mx.holds(x) else None
+
+
 def solve_mip(sp: SubProblem, seconds: float, stop: Any = None,
               start: Solution | None = None) -> MipOutcome:
     """Fairness (when asked), coverage, fill and travel in turn, within `seconds`, from
@@ -87,14 +95,13 @@ def solve_mip(sp: SubProblem, seconds: float, stop: Any = None,
     best: Solution | None = None
     cov_bound: float | None = None
     fair: tuple[Fraction, Fraction] | None = None
-    cols = columns(sp)
-    x0 = None if start is None or not mx.holds(cols.vector(start)) else cols.vector(start)
+    x0 = start_vector(sp, mx, start)
     if sp.group is not None:
         res_f, best, fair = _fairness(sp, mx, cons, bounds, end, stop, x0)
         results.append(res_f)
         if best is None:
             return MipOutcome(results, best, None, fair)
-        x0 = cols.vector(best)
+        x0 = columns(sp).vector(best)
     # Travel, the last stage, gets half of what is left, not all: a travel stage HiGHS does
     # not prove ends near its start, where the neighbourhood search that follows gains more
     # in the same time (Gansu 2,500 volunteers by community: 3,888 km after HiGHS's unproven
